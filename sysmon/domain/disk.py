@@ -1,0 +1,96 @@
+"""Disk usage of real storage, mount by mount, as ``df`` computes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sysmon.domain.models import FsUsage, JSONDict, Mount
+from sysmon.domain.percent import percent
+from sysmon.domain.ports import DeadlinePort, ProcfsPort
+
+DEFAULT_EXCLUDE_FSTYPES: tuple[str, ...] = (
+    "proc", "sysfs", "cgroup", "cgroup2", "devpts", "devtmpfs", "tmpfs", "mqueue",
+    "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl",
+    "hugetlbfs", "autofs", "binfmt_misc", "nsfs", "rpc_pipefs", "selinuxfs",
+    "squashfs", "overlay",
+)  # fmt: skip
+DEFAULT_EXCLUDE_MOUNTS: tuple[str, ...] = ("/proc", "/sys", "/dev", "/run")
+ROOT = b"/"
+
+
+def display_path(path: bytes) -> str:
+    """A mount path as valid UTF-8 text; bytes that are not UTF-8 are shown as ``\\xNN``."""
+    return path.decode("utf-8", "backslashreplace")
+
+
+def _under(path: bytes, prefixes: Iterable[bytes]) -> bool:
+    return any(path == p or path.startswith(p.rstrip(b"/") + b"/") for p in prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class DiskPolicy:
+    """Which mounts count as real storage; both lists can be replaced in config."""
+
+    exclude_fstypes: frozenset[str] = frozenset(DEFAULT_EXCLUDE_FSTYPES)
+    exclude_mounts: tuple[bytes, ...] = tuple(m.encode() for m in DEFAULT_EXCLUDE_MOUNTS)
+    timeout: float = 1.0
+
+    def select(self, mounts: Iterable[Mount]) -> list[Mount]:
+        """Real storage only: ``/`` always, pseudo filesystems out, bind mounts once.
+
+        A device mounted twice is kept at its shortest path (the first seen on a tie).
+        """
+        best: dict[str, Mount] = {}
+        for mount in mounts:
+            if mount.path != ROOT and (
+                mount.fstype in self.exclude_fstypes or _under(mount.path, self.exclude_mounts)
+            ):
+                continue
+            kept = best.get(mount.device)
+            if kept is None or _shorter(mount.path, kept.path):
+                best[mount.device] = mount
+        return sorted({m.path: m for m in best.values()}.values(), key=lambda m: m.path)
+
+
+def _shorter(candidate: bytes, kept: bytes) -> bool:
+    return candidate == ROOT or (kept != ROOT and len(candidate) < len(kept))
+
+
+def usage_entry(usage: FsUsage, fstype: str) -> JSONDict:
+    return {
+        "used": usage.used,
+        "total": usage.total,
+        "free": usage.free,
+        "used_percent": percent(usage.used, usage.used + usage.free),
+        "fstype": fstype,
+    }
+
+
+def _reason(error: BaseException, timeout: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"timed out after {timeout:g}s"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
+def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> JSONDict:
+    """RPCGetDiskUsage: ``disk`` by mount point, and ``unavailable`` for those not measured."""
+    disk: JSONDict = {}
+    unavailable: dict[str, str] = {}
+    for mount in policy.select(procfs.mounts()):
+        name = display_path(mount.path)
+        path = mount.path
+        try:
+            usage: FsUsage = deadline.call(name, lambda p=path: procfs.fs_usage(p), policy.timeout)
+        except (OSError, ValueError) as error:  # TimeoutError is an OSError
+            unavailable[name] = _reason(error, policy.timeout)
+            continue
+        if usage.total == 0 and mount.path != ROOT:
+            continue
+        disk[name] = usage_entry(usage, mount.fstype)
+    payload: JSONDict = {"disk": disk}
+    if unavailable:
+        payload["unavailable"] = unavailable
+    return payload

@@ -1,0 +1,180 @@
+"""The nine methods of the service, computed through the ports and cached briefly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sysmon.domain.cache import TTLCache
+from sysmon.domain.cpu import CpuSampler, cpu_payload
+from sysmon.domain.disk import DiskPolicy, disk_payload
+from sysmon.domain.errors import InternalError, SysmonError
+from sysmon.domain.load import load_payload
+from sysmon.domain.memory import read_memory
+from sysmon.domain.models import HostFacts, JSONDict
+from sysmon.domain.network import network_payload
+from sysmon.domain.ports import ClockPort, DeadlinePort, ProcfsPort
+from sysmon.domain.processes import process_payload
+from sysmon.domain.sysinfo import sysinfo_payload
+from sysmon.domain.uptime import uptime_payload
+
+log = logging.getLogger(__name__)
+
+SYS_METRICS = "RPCGetSysMetrics"
+METHODS: tuple[str, ...] = (
+    SYS_METRICS,
+    "RPCGetDiskUsage",
+    "RPCGetNetworkStats",
+    "RPCGetMemoryInfo",
+    "RPCGetLoadAverage",
+    "RPCGetUptime",
+    "RPCCPUUsage",
+    "RPCGetProcessStats",
+    "RPCGetSystemInfo",
+)
+
+
+class UnknownMethod(SysmonError):
+    """A method name the service does not have."""
+
+
+def describe(error: SysmonError) -> str:
+    """``InternalError: /proc/stat: no cpu line``, the form every error takes on the wire."""
+    return f"{error.code}: {error}"
+
+
+class MetricsService:
+    """Answers each method with a JSON-ready dict that carries its sampling ``timestamp``."""
+
+    def __init__(
+        self,
+        procfs: ProcfsPort,
+        clock: ClockPort,
+        deadline: DeadlinePort,
+        facts: HostFacts,
+        disk_policy: DiskPolicy,
+        cache_duration: float,
+    ) -> None:
+        self._procfs = procfs
+        self._clock = clock
+        self._deadline = deadline
+        self._facts = facts
+        self._disk_policy = disk_policy
+        self._cpu = CpuSampler(procfs, clock)
+        self._cache: TTLCache[JSONDict] = TTLCache(clock, cache_duration)
+        self._handlers: dict[str, Callable[[], JSONDict]] = {
+            SYS_METRICS: self._sys_metrics,
+            "RPCGetDiskUsage": self._disk,
+            "RPCGetNetworkStats": self._stamped(lambda: network_payload(procfs.net_dev())),
+            "RPCGetMemoryInfo": self._stamped(lambda: read_memory(procfs, facts.page_size)),
+            "RPCGetLoadAverage": self._stamped(lambda: load_payload(procfs.loadavg())),
+            "RPCGetUptime": self._stamped(lambda: uptime_payload(procfs.uptime())),
+            "RPCCPUUsage": lambda: cpu_payload(self._cpu.window(), facts.user_hz),
+            "RPCGetProcessStats": self._stamped(self._processes),
+            "RPCGetSystemInfo": self._stamped(self._sysinfo),
+        }
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return METHODS
+
+    def start(self) -> None:
+        """Take the CPU baseline, so the first request already covers a real window."""
+        self._cpu.start()
+
+    def collect(self, method: str) -> JSONDict:
+        """The method's payload, from the cache while it is fresh.
+
+        Raises ``UnknownMethod``, ``ServiceUnavailable`` or ``InternalError``; anything
+        else that escapes a handler is a bug, logged and reported as ``InternalError``.
+        """
+        handler = self._handlers.get(method)
+        if handler is None:
+            raise UnknownMethod(method)
+        cached = self._cache.get(method)
+        if cached is not None:
+            return cached
+        try:
+            payload = handler()
+        except SysmonError:
+            raise
+        except Exception as error:
+            log.exception("unexpected error in %s", method)
+            raise InternalError(f"unexpected {type(error).__name__}: {error}") from error
+        return self._cache.put(method, payload)
+
+    def _stamped(self, compute: Callable[[], JSONDict]) -> Callable[[], JSONDict]:
+        def run() -> JSONDict:
+            timestamp = self._clock.time()
+            payload = compute()
+            payload["timestamp"] = timestamp
+            return payload
+
+        return run
+
+    def _disk(self) -> JSONDict:
+        timestamp = self._clock.time()
+        payload = disk_payload(self._procfs, self._deadline, self._disk_policy)
+        payload["timestamp"] = timestamp
+        return payload
+
+    def _processes(self) -> JSONDict:
+        tally = self._procfs.process_tally()
+        return process_payload(tally, self._procfs.kernel_stat().procs_blocked)
+
+    def _sysinfo(self) -> JSONDict:
+        return sysinfo_payload(
+            self._procfs.kernel_identity(),
+            self._procfs.kernel_stat(),
+            self._procfs.os_release(),
+            self._facts.machine,
+        )
+
+    def _sys_metrics(self) -> JSONDict:
+        """CPU and memory are required; any other part that fails is named in ``unavailable``."""
+        timestamp = self._clock.time()
+        cpu = self._cpu.window()
+        memory = read_memory(self._procfs, self._facts.page_size)
+        payload: JSONDict = {"cpu_usage": cpu.usage_percent, "memory_usage": memory["usage_percent"]}
+        unavailable: dict[str, str] = {}
+
+        def part(name: str, fill: Callable[[], None]) -> None:
+            try:
+                fill()
+            except SysmonError as error:
+                unavailable[name] = describe(error)
+
+        def fill_load() -> None:
+            load = self._procfs.loadavg()
+            payload["load_avg"] = [load.load1, load.load5, load.load15]
+
+        def fill_uptime() -> None:
+            payload["uptime"] = self._procfs.uptime().uptime
+
+        def fill_disk() -> None:
+            disk = disk_payload(self._procfs, self._deadline, self._disk_policy)
+            mounts = disk["disk"]
+            payload["disk_usage"] = sum(m["used"] for m in mounts.values())
+            payload["disk_total"] = sum(m["total"] for m in mounts.values())
+            payload["disk"] = mounts
+            for mount, reason in disk.get("unavailable", {}).items():
+                unavailable[f"disk:{mount}"] = reason
+
+        def fill_network() -> None:
+            net = network_payload(self._procfs.net_dev())
+            payload["net_rx"] = net["total_rx"]
+            payload["net_tx"] = net["total_tx"]
+            payload["network"] = {
+                name: {"rx": dev["rx_bytes"], "tx": dev["tx_bytes"], **dev}
+                for name, dev in net["network"].items()
+            }
+
+        part("load_avg", fill_load)
+        part("uptime", fill_uptime)
+        part("disk", fill_disk)
+        payload["swap_usage"] = memory["swap_usage_percent"]
+        part("network", fill_network)
+        payload["timestamp"] = timestamp
+        if unavailable:
+            payload["unavailable"] = unavailable
+        return payload

@@ -1,0 +1,33 @@
+"""General system information: names, kernel, platform, processors and boot time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sysmon.domain.models import JSONDict, KernelIdentity, KernelStat
+
+
+def iso_utc(epoch_seconds: int) -> str:
+    """``2026-11-27T07:41:02Z``."""
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sysinfo_payload(
+    identity: KernelIdentity,
+    stat: KernelStat,
+    os_release: dict[str, str] | None,
+    machine: str,
+) -> JSONDict:
+    """RPCGetSystemInfo; ``distribution`` only where <rootfs>/etc/os-release says one."""
+    payload: JSONDict = {
+        "hostname": identity.hostname,
+        "kernel": identity.osrelease,
+        "os": identity.ostype,
+        "platform": identity.arch or machine,
+        "processors": stat.online_cpus,
+        "boot_time": iso_utc(stat.boot_time) if stat.boot_time is not None else None,
+        "boot_time_unix": stat.boot_time,
+    }
+    if os_release and os_release.get("PRETTY_NAME"):
+        payload["distribution"] = os_release["PRETTY_NAME"]
+    return payload
