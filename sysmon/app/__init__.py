@@ -1,0 +1,1 @@
+"""The application layer: configuration, the container that wires the hexagon, the CLI."""

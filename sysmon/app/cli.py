@@ -1,0 +1,173 @@
+"""The command line: ``sysmon`` serves the broker; ``sysmon call METHOD`` answers once.
+
+Global options are accepted both before and after the subcommand. Exit status:
+0 on success, 1 when a method fails or the configuration is unusable, 2 for usage
+errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sysmon import __version__
+from sysmon.app.config import (
+    DIALECTS,
+    ConfigError,
+    Settings,
+    apply_overrides,
+    read_config_file,
+)
+
+log = logging.getLogger("sysmon.cli")
+
+_GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--procfs", {"dest": "procfs_path", "metavar": "PATH",
+                  "help": "procfs root to read (default /proc; config sysmon_procfs_path)"}),
+    ("--rootfs", {"dest": "rootfs_path", "metavar": "PATH",
+                  "help": "root under which mount points and /etc/os-release are read "
+                          "(default /; config sysmon_rootfs_path)"}),
+    ("--config", {"dest": "config", "metavar": "PATH",
+                  "help": "config file (default ./config.json, optional)"}),
+    ("--dialect", {"dest": "dialect", "choices": DIALECTS,
+                   "help": "both: broker envelope and JSON-RPC 2.0 per message (default); "
+                           "jsonrpc: a pure JSON-RPC 2.0 server"}),
+    ("--log-level", {"dest": "log_level", "choices": ("debug", "info", "warn", "error"),
+                     "help": "log level (default: config logging.level, else info)"}),
+)  # fmt: skip
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    for flag, options in _GLOBAL_OPTIONS:
+        extra = {"default": argparse.SUPPRESS} if suppress else {"default": None}
+        parser.add_argument(flag, **options, **extra)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sysmon",
+        description="Linux system metrics from procfs, served to a broker over "
+        "newline-delimited JSON on stdin/stdout (or RPC_INPUT_FD/RPC_OUTPUT_FD).",
+    )
+    parser.add_argument("--version", action="version", version=f"sysmon {__version__}")
+    _add_global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve requests (the default)")
+    _add_global_options(serve, suppress=True)
+    call = commands.add_parser("call", help="run one method on this host and print its JSON")
+    call.add_argument("method", help="a method name, e.g. RPCGetSysMetrics")
+    call.add_argument("--pretty", action="store_true", help="indent the JSON")
+    _add_global_options(call, suppress=True)
+    methods = commands.add_parser("methods", help="list the methods")
+    _add_global_options(methods, suppress=True)
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    settings = read_config_file(args.config)
+    overrides = {
+        "procfs_path": args.procfs_path,
+        "rootfs_path": args.rootfs_path,
+        "dialect": args.dialect,
+        "log_level": {"warn": "WARNING"}.get(args.log_level, (args.log_level or "").upper())
+        or None,
+    }
+    return apply_overrides(settings, overrides)
+
+
+def _setup_logging(settings: Settings) -> None:
+    from sysmon.app.logs import configure_logging
+
+    for problem in configure_logging(settings.log_level, settings.log_dir):
+        log.warning(problem)
+    for warning in settings.warnings:
+        log.warning(warning)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"sysmon: {message}\n")
+    return 1
+
+
+def _call(args: argparse.Namespace, settings: Settings) -> int:
+    from sysmon.app.container import build_container
+    from sysmon.domain.errors import SysmonError
+    from sysmon.domain.metrics import METHODS, describe
+
+    if args.method not in METHODS:
+        return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
+    metrics = build_container(settings).metrics()
+    metrics.start()
+    try:
+        payload = metrics.collect(args.method)
+    except SysmonError as error:
+        return _fail(f"{args.method} failed: {describe(error)}")
+    text = json.dumps(payload, indent=2 if args.pretty else None, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _methods() -> int:
+    from sysmon.domain.metrics import METHODS
+
+    sys.stdout.write("\n".join(METHODS) + "\n")
+    return 0
+
+
+def _serve(settings: Settings, input_fd: int, output_fd: int) -> int:
+    from sysmon.app.container import build_container
+    from sysmon.app.runner import serve
+
+    container = build_container(settings, input_fd=input_fd, output_fd=output_fd)
+    return serve(
+        container.server(),
+        input_fd,
+        container.timers(),
+        container.clock(),
+        max_message_bytes=settings.max_message_bytes,
+    )
+
+
+def _fatal(process_id: str, output_fd: int, message: str) -> int:
+    """A configuration the service cannot run with: stderr, the broker's fatal message, 1."""
+    from sysmon.app.runner import fatal_message
+
+    sys.stderr.write(f"sysmon: fatal: {message}\n")
+    try:
+        os.write(output_fd, fatal_message(process_id, message))
+    except OSError:
+        pass
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sysmon.app.config import channel_fds, process_id_from
+
+    args = build_parser().parse_args(argv)
+    command = args.command or "serve"
+    process_id = process_id_from(os.environ)
+    if command == "methods":
+        return _methods()
+    if command == "call":
+        try:
+            settings = load_settings(args)
+        except ConfigError as error:
+            return _fail(str(error))
+        _setup_logging(settings)
+        return _call(args, settings)
+    try:
+        input_fd, output_fd = channel_fds(os.environ)
+    except ConfigError as error:
+        return _fatal(process_id, 1, str(error))
+    try:
+        settings = apply_overrides(load_settings(args), {"process_id": process_id})
+    except ConfigError as error:
+        return _fatal(process_id, output_fd, str(error))
+    _setup_logging(settings)
+    return _serve(settings, input_fd, output_fd)
