@@ -1,0 +1,106 @@
+import pytest
+
+from sysmon.adapters.deadline import InlineDeadline
+from sysmon.domain.disk import DiskPolicy, disk_payload, display_path
+from sysmon.domain.models import FsUsage, Mount
+
+
+def mount(path: bytes, fstype: str = "ext4", device: str = "8:1") -> Mount:
+    return Mount(path=path, fstype=fstype, device=device, source="/dev/x")
+
+
+def paths(mounts):
+    return [m.path for m in mounts]
+
+
+def test_pseudo_filesystems_and_system_trees_are_left_out():
+    mounts = [
+        mount(b"/", "ext4", "8:1"),
+        mount(b"/proc", "proc", "0:21"),
+        mount(b"/sys/fs/cgroup", "cgroup2", "0:25"),
+        mount(b"/dev/shm", "tmpfs", "0:23"),
+        mount(b"/run/user/1000", "ext4", "8:9"),  # real fs type, but under /run
+        mount(b"/home", "xfs", "8:2"),
+        mount(b"/snap/core/1", "squashfs", "7:0"),
+        mount(b"/proceeds", "ext4", "8:3"),  # only a name prefix of /proc
+    ]
+    assert paths(DiskPolicy().select(mounts)) == [b"/", b"/home", b"/proceeds"]
+
+
+def test_root_is_always_reported_even_as_overlay():
+    mounts = [mount(b"/", "overlay", "0:50"), mount(b"/data", "overlay", "0:51")]
+    assert paths(DiskPolicy().select(mounts)) == [b"/"]
+
+
+def test_bind_mounts_are_reported_once_at_the_shortest_path():
+    mounts = [
+        mount(b"/srv/data/bind", "ext4", "8:2"),
+        mount(b"/data", "ext4", "8:2"),
+        mount(b"/srv/x", "ext4", "8:2"),
+        mount(b"/", "ext4", "8:1"),
+        mount(b"/mnt/rootbind", "ext4", "8:1"),
+    ]
+    assert paths(DiskPolicy().select(mounts)) == [b"/", b"/data"]
+
+
+def test_lists_can_be_replaced():
+    policy = DiskPolicy(exclude_fstypes=frozenset({"xfs"}), exclude_mounts=(b"/home",))
+    mounts = [mount(b"/", device="1"), mount(b"/home/a", device="2"), mount(b"/b", "xfs", "3"),
+              mount(b"/dev/shm", "tmpfs", "4")]  # fmt: skip
+    assert paths(policy.select(mounts)) == [b"/", b"/dev/shm"]
+
+
+def test_non_utf8_mount_paths_stay_valid_text():
+    assert display_path(b"/mnt/caf\xe9 x") == "/mnt/caf\\xe9 x"
+    assert display_path("/mnt/café".encode()) == "/mnt/café"
+
+
+class Disks:
+    """ProcfsPort stand-in for the disk service: mounts and their statvfs figures."""
+
+    def __init__(self, mounts, usage):
+        self._mounts = mounts
+        self._usage = usage
+
+    def mounts(self):
+        return self._mounts
+
+    def fs_usage(self, path: bytes) -> FsUsage:
+        result = self._usage[path]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def test_payload_computes_df_figures_and_names_what_failed():
+    gib = 1 << 30
+    disks = Disks(
+        [mount(b"/", device="1"), mount(b"/data", device="2"), mount(b"/gone", device="3"),
+         mount(b"/nfs", "nfs4", "4"), mount(b"/empty", device="5")],  # fmt: skip
+        {
+            # total 100 GiB, free for users 30 GiB, 10 GiB reserved for root -> used 60
+            b"/": FsUsage(total=100 * gib, used=60 * gib, free=30 * gib),
+            b"/data": FsUsage(total=8 * gib, used=2 * gib, free=6 * gib),
+            b"/gone": PermissionError(13, "Permission denied"),
+            b"/nfs": FsUsage(1, 1, 0),
+            b"/empty": FsUsage(0, 0, 0),
+        },
+    )
+    deadline = InlineDeadline()
+    deadline.hang("/nfs")
+    payload = disk_payload(disks, deadline, DiskPolicy(timeout=1.0))  # type: ignore[arg-type]
+    assert payload["disk"] == {
+        "/": {"used": 60 * gib, "total": 100 * gib, "free": 30 * gib,
+              "used_percent": 66.67, "fstype": "ext4"},  # 60 / (60 + 30)
+        "/data": {"used": 2 * gib, "total": 8 * gib, "free": 6 * gib,
+                  "used_percent": 25.0, "fstype": "ext4"},
+    }  # fmt: skip
+    assert payload["unavailable"] == {"/gone": "Permission denied", "/nfs": "timed out after 1s"}
+
+
+@pytest.mark.parametrize("empty_root", [FsUsage(0, 0, 0)])
+def test_zero_size_root_is_still_reported(empty_root):
+    disks = Disks([mount(b"/")], {b"/": empty_root})
+    payload = disk_payload(disks, InlineDeadline(), DiskPolicy())  # type: ignore[arg-type]
+    assert payload == {"disk": {"/": {"used": 0, "total": 0, "free": 0, "used_percent": 0.0,
+                                      "fstype": "ext4"}}}  # fmt: skip
