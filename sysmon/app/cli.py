@@ -23,6 +23,7 @@ from sysmon.app.config import (
     apply_overrides,
     read_config_file,
 )
+from sysmon.app.log_limits import RepeatLimiter
 
 log = logging.getLogger("sysmon.cli")
 
@@ -80,13 +81,15 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return apply_overrides(settings, overrides)
 
 
-def _setup_logging(settings: Settings) -> None:
+def _setup_logging(settings: Settings) -> RepeatLimiter:
     from sysmon.app.logs import configure_logging
 
-    for problem in configure_logging(settings.log_level, settings.log_dir):
+    limiter = RepeatLimiter()
+    for problem in configure_logging(settings.log_level, settings.log_dir, limiter):
         log.warning(problem)
     for warning in settings.warnings:
         log.warning(warning)
+    return limiter
 
 
 def _fail(message: str) -> int:
@@ -169,5 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = apply_overrides(load_settings(args), {"process_id": process_id})
     except ConfigError as error:
         return _fatal(process_id, output_fd, str(error))
-    _setup_logging(settings)
-    return _serve(settings, input_fd, output_fd)
+    limiter = _setup_logging(settings)
+    try:
+        return _serve(settings, input_fd, output_fd)
+    finally:
+        limiter.flush(logging.getLogger("sysmon"))

@@ -131,7 +131,9 @@ def _logging_values(section: Mapping[str, Any], warnings: list[str]) -> dict[str
         if isinstance(directory, str) and directory:
             values["log_dir"] = directory
         else:
-            warnings.append(f"logging.dir: bad value {json.dumps(directory)}: not logging to a file")
+            warnings.append(
+                f"logging.dir: bad value {json.dumps(directory)}: not logging to a file"
+            )
     return values
 
 

@@ -11,13 +11,13 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 def parse_duration(value: object) -> float:
     """Seconds from a non-negative number or a Go-style duration string; ValueError otherwise."""
     if isinstance(value, bool):
-        raise ValueError("expected a number of seconds or a duration such as \"500ms\"")
+        raise ValueError('expected a number of seconds or a duration such as "500ms"')
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
         seconds = _parse_text(value.strip())
     else:
-        raise ValueError("expected a number of seconds or a duration such as \"500ms\"")
+        raise ValueError('expected a number of seconds or a duration such as "500ms"')
     if not seconds >= 0 or seconds == float("inf"):
         raise ValueError("a duration must be a finite number of seconds, 0 or more")
     return seconds
@@ -38,5 +38,5 @@ def _parse_text(text: str) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         position = match.end()
     if position != len(text):
-        raise ValueError(f"not a duration: {text!r} (use e.g. 1.5, \"500ms\", \"2s\", \"1m\")")
+        raise ValueError(f'not a duration: {text!r} (use e.g. 1.5, "500ms", "2s", "1m")')
     return total

@@ -9,12 +9,20 @@ import logging
 import os
 import sys
 
+from sysmon.app.log_limits import RepeatLimiter
+
 FORMAT = "%(asctime)s %(levelname)s sysmon[%(process)d] %(name)s: %(message)s"
 
 
-def configure_logging(level: str, log_dir: str | None) -> list[str]:
-    """Install the handlers on the ``sysmon`` logger; returns problems worth a warning."""
+def configure_logging(
+    level: str, log_dir: str | None, limiter: RepeatLimiter | None = None
+) -> list[str]:
+    """Install the handlers on the ``sysmon`` logger; returns problems worth a warning.
+
+    Every handler shares one ``RepeatLimiter``, so repeated lines are held back alike.
+    """
     problems: list[str] = []
+    limiter = limiter or RepeatLimiter()
     logger = logging.getLogger("sysmon")
     logger.setLevel(level)
     logger.propagate = False
@@ -24,6 +32,7 @@ def configure_logging(level: str, log_dir: str | None) -> list[str]:
     formatter = logging.Formatter(FORMAT)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(formatter)
+    stderr.addFilter(limiter)
     logger.addHandler(stderr)
     if log_dir:
         try:
@@ -33,5 +42,6 @@ def configure_logging(level: str, log_dir: str | None) -> list[str]:
             problems.append(f"cannot log to {log_dir}/sysmon.log: {error.strerror}")
         else:
             file_handler.setFormatter(formatter)
+            file_handler.addFilter(limiter)
             logger.addHandler(file_handler)
     return problems

@@ -110,7 +110,9 @@ def test_config_files(tmp_path, monkeypatch):
 
 
 def test_command_line_wins():
-    settings = apply_overrides(Settings(procfs_path="/a"), {"procfs_path": "/b", "rootfs_path": None})
+    settings = apply_overrides(
+        Settings(procfs_path="/a"), {"procfs_path": "/b", "rootfs_path": None}
+    )
     assert (settings.procfs_path, settings.rootfs_path) == ("/b", "/")
     with pytest.raises(ConfigError):
         apply_overrides(Settings(), {"dialect": "xml"})

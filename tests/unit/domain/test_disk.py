@@ -75,8 +75,13 @@ class Disks:
 def test_payload_computes_df_figures_and_names_what_failed():
     gib = 1 << 30
     disks = Disks(
-        [mount(b"/", device="1"), mount(b"/data", device="2"), mount(b"/gone", device="3"),
-         mount(b"/nfs", "nfs4", "4"), mount(b"/empty", device="5")],  # fmt: skip
+        [
+            mount(b"/", device="1"),
+            mount(b"/data", device="2"),
+            mount(b"/gone", device="3"),
+            mount(b"/nfs", "nfs4", "4"),
+            mount(b"/empty", device="5"),
+        ],  # fmt: skip
         {
             # total 100 GiB, free for users 30 GiB, 10 GiB reserved for root -> used 60
             b"/": FsUsage(total=100 * gib, used=60 * gib, free=30 * gib),
