@@ -1,0 +1,30 @@
+"""/proc/sys/kernel/{hostname,osrelease,ostype,arch}: one line of text each."""
+
+from __future__ import annotations
+
+from sysmon.adapters.procfs.fields import text
+from sysmon.domain.errors import ProcfsFormatError
+from sysmon.domain.models import KernelIdentity
+
+DIRECTORY = "sys/kernel"
+REQUIRED = ("hostname", "osrelease", "ostype")
+OPTIONAL = "arch"  # recent kernels only
+
+
+def parse_kernel_value(data: bytes, path: str) -> str:
+    """The file's single line without its newline; a file with no line at all is an error."""
+    if not data:
+        raise ProcfsFormatError(path, "empty")
+    return text(data.removesuffix(b"\n"))
+
+
+def parse_kernel_identity(
+    hostname: bytes, osrelease: bytes, ostype: bytes, arch: bytes | None
+) -> KernelIdentity:
+    """The four files' contents; ``arch`` is None where the kernel does not have the file."""
+    return KernelIdentity(
+        hostname=parse_kernel_value(hostname, "/proc/sys/kernel/hostname"),
+        osrelease=parse_kernel_value(osrelease, "/proc/sys/kernel/osrelease"),
+        ostype=parse_kernel_value(ostype, "/proc/sys/kernel/ostype"),
+        arch=None if arch is None else parse_kernel_value(arch, "/proc/sys/kernel/arch"),
+    )

@@ -1,0 +1,100 @@
+"""/proc/<pid>/mountinfo (Linux >= 2.6.26) and, before it, /proc/mounts."""
+
+from __future__ import annotations
+
+from sysmon.adapters.procfs.fields import text
+from sysmon.domain.errors import ProcfsFormatError
+from sysmon.domain.models import Mount
+
+MOUNTINFO_PATH = "/proc/1/mountinfo"
+MOUNTS_PATH = "/proc/mounts"
+_BACKSLASH = 0x5C
+_OCTAL_DIGITS = frozenset(b"01234567")
+# id parent major:minor root mountpoint options, then optional fields up to "-".
+_MOUNTINFO_HEAD = 6
+_MOUNTS_FIELDS = 4  # source mountpoint fstype options [dump pass]
+
+
+def unescape(field: bytes) -> bytes:
+    """Decode the kernel's ``\\ooo`` escapes (it writes space, tab, newline and backslash so).
+
+    Any three octal digits up to ``\\377`` are decoded, so a path that is not UTF-8
+    comes back as its raw bytes; a backslash not followed by such a code is kept.
+    """
+    if b"\\" not in field:
+        return field
+    out = bytearray()
+    i = 0
+    end = len(field)
+    while i < end:
+        j = field.find(b"\\", i)
+        if j < 0:
+            out += field[i:]
+            break
+        out += field[i:j]
+        code = field[j + 1 : j + 4]
+        if len(code) == 3 and _OCTAL_DIGITS.issuperset(code) and code[0] <= ord("3"):
+            out.append(int(code, 8))
+            i = j + 4
+        else:
+            out.append(_BACKSLASH)
+            i = j + 1
+    return bytes(out)
+
+
+def parse_mountinfo(data: bytes, path: str = MOUNTINFO_PATH) -> list[Mount]:
+    """``id parent major:minor root mountpoint options [optional...] - fstype source superopts``.
+
+    Fields are split on single spaces, as the kernel writes them, so that an empty
+    source still leaves the fields after it in place. ``device`` is ``major:minor``.
+    """
+    if not data.strip():
+        raise ProcfsFormatError(path, "empty")
+    mounts: list[Mount] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line:
+            continue
+        fields = line.split(b" ")
+        try:
+            separator = fields.index(b"-", _MOUNTINFO_HEAD - 1)
+        except ValueError:
+            separator = -1
+        if separator < 0 and len(fields) > _MOUNTINFO_HEAD:
+            raise ProcfsFormatError(path, f"no ' - ' separator in line {number}")
+        if separator < _MOUNTINFO_HEAD:
+            raise ProcfsFormatError(path, f"not enough fields in line {number}")
+        tail = fields[separator + 1 :]
+        if not tail or not tail[0]:
+            raise ProcfsFormatError(path, f"no filesystem type in line {number}")
+        mounts.append(
+            Mount(
+                path=unescape(fields[4]),
+                fstype=text(unescape(tail[0])),
+                device=text(fields[2]),
+                source=text(unescape(tail[1])) if len(tail) > 1 else "",
+            )
+        )
+    return mounts
+
+
+def parse_mounts(data: bytes, path: str = MOUNTS_PATH) -> list[Mount]:
+    """``source mountpoint fstype options 0 0``; ``device`` is the source, for want of better."""
+    if not data.strip():
+        raise ProcfsFormatError(path, "empty")
+    mounts: list[Mount] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line:
+            continue
+        fields = line.split()
+        if len(fields) < _MOUNTS_FIELDS:
+            raise ProcfsFormatError(path, f"not enough fields in line {number}")
+        source = text(unescape(fields[0]))
+        mounts.append(
+            Mount(
+                path=unescape(fields[1]),
+                fstype=text(unescape(fields[2])),
+                device=source,
+                source=source,
+            )
+        )
+    return mounts

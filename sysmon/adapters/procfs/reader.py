@@ -1,0 +1,212 @@
+"""The real procfs adapter: reads files under injected roots, parses them, translates errors.
+
+Paths are joined with "/" onto the roots given at construction, so the same reader
+works on /proc, on a captured tree, and inside a fake filesystem that emulates another
+OS. Nothing is read before a method is called, and a file is opened without a stat
+first. OS errors are turned into domain errors here and nowhere else: the common path
+pays nothing for it, as the root is only examined once a read has failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sysmon.adapters.procfs.kernel import DIRECTORY, OPTIONAL, REQUIRED, parse_kernel_identity
+from sysmon.adapters.procfs.loadavg import parse_loadavg
+from sysmon.adapters.procfs.meminfo import parse_meminfo
+from sysmon.adapters.procfs.mountinfo import parse_mountinfo, parse_mounts
+from sysmon.adapters.procfs.net_dev import parse_net_dev
+from sysmon.adapters.procfs.os_release import CANDIDATES, parse_os_release
+from sysmon.adapters.procfs.pid_stat import scan_processes
+from sysmon.adapters.procfs.stat import parse_stat
+from sysmon.adapters.procfs.uptime import parse_uptime
+from sysmon.adapters.procfs.zoneinfo import parse_zoneinfo
+from sysmon.domain.errors import ProcfsFormatError, ServiceUnavailable, SysmonError
+from sysmon.domain.models import (
+    FsUsage,
+    KernelIdentity,
+    KernelStat,
+    LoadAvg,
+    Mount,
+    NetDev,
+    ProcessTally,
+    Uptime,
+)
+
+if TYPE_CHECKING:
+    from sysmon.domain.ports import ProcfsPort
+
+log = logging.getLogger(__name__)
+
+# Where the mount table lives, best first: pid 1's view is the host's even when sysmon
+# runs in a mount namespace of its own; mountinfo is Linux >= 2.6.26, /proc/mounts older.
+MOUNT_TABLES: tuple[tuple[str, Callable[[bytes, str], list[Mount]]], ...] = (
+    ("1/mountinfo", parse_mountinfo),
+    ("self/mountinfo", parse_mountinfo),
+    ("mounts", parse_mounts),
+)
+
+
+def _file_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError | NotADirectoryError):
+        return "missing"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory"
+    return error.strerror or str(error)
+
+
+def _root_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    if isinstance(error, NotADirectoryError):
+        return "not a directory"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or str(error)
+
+
+class ProcfsReader:
+    """``ProcfsPort`` on a procfs tree and a root filesystem, both given as POSIX paths."""
+
+    def __init__(self, procfs_root: str = "/proc", rootfs_root: str = "/") -> None:
+        self._procfs_root = procfs_root
+        self._proc = procfs_root.rstrip("/")
+        self._rootfs = rootfs_root.rstrip("/")
+
+    # -- reading and error translation ------------------------------------------------
+
+    def _open(self, relative: str) -> bytes:
+        with open(f"{self._proc}/{relative}", "rb", buffering=0) as file:
+            return file.read()
+
+    def _read(self, relative: str) -> bytes:
+        try:
+            return self._open(relative)
+        except OSError as error:
+            raise self._failure(relative, error) from error
+
+    def _read_optional(self, relative: str, *absent: type[OSError]) -> bytes | None:
+        """The file, or None when it fails with one of ``absent`` while the root is sound."""
+        try:
+            return self._open(relative)
+        except absent as error:
+            problem = self._root_problem()
+            if problem is not None:
+                raise self._unavailable(problem) from error
+            log.debug("/proc/%s: %s", relative, _file_reason(error))
+            return None
+        except OSError as error:
+            raise self._failure(relative, error) from error
+
+    def _failure(self, relative: str, error: OSError, more: str = "") -> SysmonError:
+        problem = self._root_problem()
+        if problem is not None:
+            return self._unavailable(problem)
+        return ProcfsFormatError(f"/proc/{relative}", _file_reason(error) + more)
+
+    def _unavailable(self, reason: str) -> ServiceUnavailable:
+        return ServiceUnavailable(f"{self._procfs_root} is not readable: {reason}")
+
+    def _root_problem(self) -> str | None:
+        """Why the root as a whole cannot serve, or None if it can (only after a failure)."""
+        try:
+            os.stat(f"{self._proc}/stat")
+        except OSError as error:
+            first = error
+        else:
+            return None
+        try:
+            names = os.listdir(self._proc or "/")
+        except OSError as error:
+            return _root_reason(error)
+        if not names:
+            return "empty"
+        if "stat" not in names:
+            return "no stat entry"
+        return _root_reason(first)
+
+    # -- ProcfsPort ---------------------------------------------------------------------
+
+    def kernel_stat(self) -> KernelStat:
+        return parse_stat(self._read("stat"))
+
+    def meminfo(self) -> dict[str, int]:
+        return parse_meminfo(self._read("meminfo"))
+
+    def zoneinfo_low_pages(self) -> int | None:
+        # Optional refinement: a kernel built without it, or one that hides it, has the
+        # domain fall back to MemFree + Cached.
+        data = self._read_optional("zoneinfo", FileNotFoundError, PermissionError)
+        return None if data is None else parse_zoneinfo(data)
+
+    def loadavg(self) -> LoadAvg:
+        return parse_loadavg(self._read("loadavg"))
+
+    def uptime(self) -> Uptime:
+        return parse_uptime(self._read("uptime"))
+
+    def mounts(self) -> list[Mount]:
+        """The first mount table that can be read wins, even if a later one would parse."""
+        error: OSError | None = None
+        for relative, parse in MOUNT_TABLES:
+            try:
+                data = self._open(relative)
+            except OSError as failed:
+                error = failed
+                continue
+            return parse(data, f"/proc/{relative}")
+        assert error is not None
+        others = " or ".join(f"/proc/{relative}" for relative, _ in MOUNT_TABLES[:-1])
+        raise self._failure(MOUNT_TABLES[-1][0], error, f", and no readable {others}") from error
+
+    def fs_usage(self, mount_path: bytes) -> FsUsage:
+        # shutil.disk_usage is statvfs read the way df reads it: total = f_blocks x f_frsize,
+        # used = (f_blocks - f_bfree) x f_frsize, free = f_bavail x f_frsize. OSError
+        # propagates: the domain reports it for this mount alone.
+        usage = shutil.disk_usage(os.fsencode(self._rootfs) + mount_path)
+        return FsUsage(total=usage.total, used=usage.used, free=usage.free)
+
+    def net_dev(self) -> list[NetDev]:
+        return parse_net_dev(self._read("net/dev"))
+
+    def process_tally(self) -> ProcessTally:
+        root = os.fsencode(self._proc)
+        try:
+            names = os.listdir(root or b"/")
+        except OSError as error:
+            raise self._unavailable(_root_reason(error)) from error
+        if not names:
+            raise self._unavailable("empty")
+        try:
+            return scan_processes(root, names)
+        except OSError as error:
+            raise self._failure("[pid]/stat", error) from error
+
+    def kernel_identity(self) -> KernelIdentity:
+        hostname, osrelease, ostype = (self._read(f"{DIRECTORY}/{name}") for name in REQUIRED)
+        arch = self._read_optional(f"{DIRECTORY}/{OPTIONAL}", FileNotFoundError)
+        return parse_kernel_identity(hostname, osrelease, ostype, arch)
+
+    def os_release(self) -> dict[str, str] | None:
+        for relative in CANDIDATES:
+            path = f"{self._rootfs}/{relative}"
+            try:
+                with open(path, "rb") as file:
+                    data = file.read()
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as error:
+                log.warning("cannot read %s: %s", path, _file_reason(error))
+                continue
+            return parse_os_release(data)
+        return None
+
+
+if TYPE_CHECKING:
+    _port: ProcfsPort = ProcfsReader()

@@ -1,0 +1,63 @@
+"""/proc/stat: the aggregate cpu line, online CPUs, boot time and task counts."""
+
+from __future__ import annotations
+
+from sysmon.adapters.procfs.fields import to_int
+from sysmon.domain.errors import ProcfsFormatError
+from sysmon.domain.models import CpuTimes, KernelStat
+
+PATH = "/proc/stat"
+# user, nice, system and idle exist on every kernel; iowait (2.5.41), irq and softirq
+# (2.6.0), steal (2.6.11), guest (2.6.24) and guest_nice (2.6.33) came later.
+MIN_CPU_COLUMNS = 4
+
+
+def _cpu_times(values: list[bytes]) -> CpuTimes:
+    if len(values) < MIN_CPU_COLUMNS:
+        raise ProcfsFormatError(
+            PATH, f"not enough fields in cpu line ({len(values)}, need {MIN_CPU_COLUMNS})"
+        )
+    # Columns a future kernel may append are ignored; missing ones stay 0.
+    ticks = [to_int(v, PATH, f"cpu field {i}") for i, v in enumerate(values[:10], start=1)]
+    return CpuTimes(*ticks)
+
+
+def _value(line: bytes, key: str) -> int:
+    fields = line.split()
+    if len(fields) < 2:
+        raise ProcfsFormatError(PATH, f"not enough fields in {key} line")
+    return to_int(fields[1], PATH, key)
+
+
+def parse_stat(data: bytes) -> KernelStat:
+    """Parse /proc/stat; ``btime`` and ``procs_*`` are None where a kernel lacks them."""
+    if not data.strip():
+        raise ProcfsFormatError(PATH, "empty")
+    cpu: CpuTimes | None = None
+    online = 0
+    boot_time = running = blocked = None
+    # Lines are tested by prefix before any split: the intr line can hold thousands of
+    # numbers and is of no use here.
+    for line in data.split(b"\n"):
+        if line.startswith(b"cpu"):
+            name, _, rest = line.partition(b" ")
+            if name == b"cpu":
+                if cpu is None:
+                    cpu = _cpu_times(rest.split())
+            elif name[3:].isdigit():
+                online += 1
+        elif line.startswith(b"btime "):
+            boot_time = _value(line, "btime")
+        elif line.startswith(b"procs_running "):  # Linux >= 2.5.45
+            running = _value(line, "procs_running")
+        elif line.startswith(b"procs_blocked "):  # Linux >= 2.5.45
+            blocked = _value(line, "procs_blocked")
+    if cpu is None:
+        raise ProcfsFormatError(PATH, "no aggregate cpu line")
+    return KernelStat(
+        cpu=cpu,
+        online_cpus=online,
+        boot_time=boot_time,
+        procs_running=running,
+        procs_blocked=blocked,
+    )
