@@ -39,7 +39,7 @@ class ThreadDeadline:
         def run() -> None:
             try:
                 call.result = fn()
-            except BaseException as error:  # noqa: BLE001 - handed to the caller
+            except BaseException as error:
                 call.error = error
             finally:
                 call.done.set()

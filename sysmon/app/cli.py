@@ -8,6 +8,7 @@ errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ from sysmon.app.config import (
     ConfigError,
     Settings,
     apply_overrides,
+    channel_fds,
+    process_id_from,
     read_config_file,
 )
 from sysmon.app.log_limits import RepeatLimiter
@@ -142,16 +145,12 @@ def _fatal(process_id: str, output_fd: int, message: str) -> int:
     from sysmon.app.runner import fatal_message
 
     sys.stderr.write(f"sysmon: fatal: {message}\n")
-    try:
+    with contextlib.suppress(OSError):
         os.write(output_fd, fatal_message(process_id, message))
-    except OSError:
-        pass
     return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sysmon.app.config import channel_fds, process_id_from
-
     args = build_parser().parse_args(argv)
     command = args.command or "serve"
     process_id = process_id_from(os.environ)

@@ -69,7 +69,7 @@ class CpuSampler:
         """Take the baseline sample; failures are left for the first request to report."""
         try:
             self._baseline = self._sample()
-        except Exception:  # noqa: BLE001 - a broken /proc is reported per request
+        except Exception:
             self._baseline = None
 
     def window(self) -> CpuWindow:
@@ -82,9 +82,8 @@ class CpuSampler:
             self._clock.sleep(self._min_window - elapsed)
         current = self._sample()
         before = self._baseline
-        self._last = CpuWindow(
-            usage_percent(before.times, current.times), current.monotonic - before.monotonic, current
-        )
+        usage = usage_percent(before.times, current.times)
+        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current)
         self._baseline = current
         return self._last
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from sysmon.domain.models import FsUsage, JSONDict, Mount
 from sysmon.domain.percent import percent
@@ -81,9 +82,10 @@ def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy)
     unavailable: dict[str, str] = {}
     for mount in policy.select(procfs.mounts()):
         name = display_path(mount.path)
-        path = mount.path
         try:
-            usage: FsUsage = deadline.call(name, lambda p=path: procfs.fs_usage(p), policy.timeout)
+            usage: FsUsage = deadline.call(
+                name, partial(procfs.fs_usage, mount.path), policy.timeout
+            )
         except (OSError, ValueError) as error:  # TimeoutError is an OSError
             unavailable[name] = _reason(error, policy.timeout)
             continue

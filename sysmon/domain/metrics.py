@@ -135,7 +135,10 @@ class MetricsService:
         timestamp = self._clock.time()
         cpu = self._cpu.window()
         memory = read_memory(self._procfs, self._facts.page_size)
-        payload: JSONDict = {"cpu_usage": cpu.usage_percent, "memory_usage": memory["usage_percent"]}
+        payload: JSONDict = {
+            "cpu_usage": cpu.usage_percent,
+            "memory_usage": memory["usage_percent"],
+        }
         unavailable: dict[str, str] = {}
 
         def part(name: str, fill: Callable[[], None]) -> None:

@@ -135,7 +135,7 @@ def test_network_matches_psutil(metrics):
 def test_processes_match_top(metrics):
     ours = metrics.collect("RPCGetProcessStats")
     header = next(line for line in run("top", "-bn1").splitlines() if line.startswith("Tasks:"))
-    total, running, sleeping, stopped, zombie = map(int, re.findall(r"(\d+) \w+", header)[:5])
+    total, _running, sleeping, stopped, zombie = map(int, re.findall(r"(\d+) \w+", header)[:5])
     assert abs(ours["processes_total"] - total) <= 5  # top and pytest come and go
     assert abs(ours["processes_sleeping"] - sleeping) <= 5
     assert ours["processes_running"] >= 1  # this process is running

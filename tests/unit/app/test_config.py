@@ -97,12 +97,12 @@ def test_bad_shared_logging_values_warn_and_fall_back():
 def test_config_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert read_config_file(None) == Settings()  # no ./config.json: defaults
-    with pytest.raises(ConfigError, match="config file missing.json does not exist"):
+    with pytest.raises(ConfigError, match=r"config file missing\.json does not exist"):
         read_config_file("missing.json")
     (tmp_path / "config.json").write_text(json.dumps({"sysmon_cache_duration": 3}))
     assert read_config_file(None).cache_duration == 3.0
     (tmp_path / "bad.json").write_text("{nope")
-    with pytest.raises(ConfigError, match="bad.json is not valid JSON"):
+    with pytest.raises(ConfigError, match=r"bad\.json is not valid JSON"):
         read_config_file("bad.json")
     (tmp_path / "list.json").write_text("[]")
     with pytest.raises(ConfigError, match="must hold a JSON object"):

@@ -81,7 +81,7 @@ def test_payload_computes_df_figures_and_names_what_failed():
             mount(b"/gone", device="3"),
             mount(b"/nfs", "nfs4", "4"),
             mount(b"/empty", device="5"),
-        ],  # fmt: skip
+        ],
         {
             # total 100 GiB, free for users 30 GiB, 10 GiB reserved for root -> used 60
             b"/": FsUsage(total=100 * gib, used=60 * gib, free=30 * gib),
