@@ -44,7 +44,7 @@ def parse_pid_stat(data: bytes, path: str = PATH) -> tuple[bytes, int]:
     return state, int(threads)
 
 
-def scan_processes(root: bytes, names: Iterable[bytes]) -> ProcessTally:
+def scan_processes(root: str, names: Iterable[str]) -> ProcessTally:
     """Tally ``<root>/<pid>/stat`` for each all-digit name in ``names``.
 
     A process that exits mid-scan (ENOENT or ESRCH on open or read, or an empty read)
@@ -54,11 +54,11 @@ def scan_processes(root: bytes, names: Iterable[bytes]) -> ProcessTally:
     """
     counts: dict[bytes, int] = {}
     threads = 0
-    prefix = root + b"/"
+    prefix = root + "/"
     for name in names:
         if not name.isdigit():
             continue
-        path = prefix + name + b"/stat"
+        path = prefix + name + "/stat"
         try:
             with open(path, "rb", buffering=0) as file:
                 data = file.read()
@@ -69,7 +69,7 @@ def scan_processes(root: bytes, names: Iterable[bytes]) -> ProcessTally:
         try:
             state, count = parse_pid_stat(data)
         except ProcfsFormatError as error:
-            log.debug("skipping /proc/%s/stat: %s", name.decode(), error.reason)
+            log.debug("skipping /proc/%s/stat: %s", name, error.reason)
             continue
         counts[state] = counts.get(state, 0) + 1
         threads += count

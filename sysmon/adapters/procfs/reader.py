@@ -176,15 +176,14 @@ class ProcfsReader:
         return parse_net_dev(self._read("net/dev"))
 
     def process_tally(self) -> ProcessTally:
-        root = os.fsencode(self._proc)
         try:
-            names = os.listdir(root or b"/")
+            names = os.listdir(self._proc or "/")
         except OSError as error:
             raise self._unavailable(_root_reason(error)) from error
         if not names:
             raise self._unavailable("empty")
         try:
-            return scan_processes(root, names)
+            return scan_processes(self._proc, names)
         except OSError as error:
             raise self._failure("[pid]/stat", error) from error
 
