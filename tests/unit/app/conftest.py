@@ -8,6 +8,9 @@ tests need the latter, as pyfakefs would also fake their pipes.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,7 +71,7 @@ def write_small_host(root: str) -> tuple[str, str]:
     return proc, rootfs
 
 
-def make_metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -> MetricsService:
+def _metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -> MetricsService:
     return MetricsService(
         ProcfsReader(proc, rootfs),
         clock,
@@ -80,6 +83,23 @@ def make_metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -
 
 
 @pytest.fixture
-def small_host(fs: object) -> tuple[str, str]:
-    """The small host inside pyfakefs, at /host/proc and /host/rootfs."""
+def make_metrics() -> Callable[..., MetricsService]:
+    """``make_metrics(proc, rootfs, clock, cache=1.0)``: the real MetricsService on a tree."""
+    return _metrics
+
+
+BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+
+
+@pytest.fixture
+def small_host(fs: Any) -> tuple[str, str]:
+    """The small host inside pyfakefs, at /host/proc and /host/rootfs; canned broker replies
+    stay readable at their real path."""
+    fs.add_real_directory(str(BROKER_DATA))
     return write_small_host("/host")
+
+
+@pytest.fixture
+def small_host_on_disk(tmp_path: Path) -> tuple[str, str]:
+    """The same small host in a real directory, for tests that need real pipes."""
+    return write_small_host(str(tmp_path / "host"))
