@@ -11,7 +11,7 @@ from sysmon.domain.errors import ProcfsFormatError
 
 def shown(token: bytes) -> str:
     """A token as it appears in an error message: quoted text, odd bytes as ``\\xNN``."""
-    return repr(token.decode("utf-8", "backslashreplace"))
+    return "'" + token.decode("utf-8", "backslashreplace") + "'"
 
 
 def text(raw: bytes) -> str:
