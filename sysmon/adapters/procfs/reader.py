@@ -180,12 +180,17 @@ class ProcfsReader:
             names = os.listdir(self._proc or "/")
         except OSError as error:
             raise self._unavailable(_root_reason(error)) from error
-        if not names:
-            raise self._unavailable("empty")
         try:
-            return scan_processes(self._proc, names)
+            tally = scan_processes(self._proc, names)
         except OSError as error:
             raise self._failure("[pid]/stat", error) from error
+        if not tally.states:
+            # A live procfs always shows at least our own process: none at all means an
+            # empty or foreign directory, unless the root passes the usual check.
+            problem = self._root_problem()
+            if problem is not None:
+                raise self._unavailable(problem)
+        return tally
 
     def kernel_identity(self) -> KernelIdentity:
         hostname, osrelease, ostype = (self._read(f"{DIRECTORY}/{name}") for name in REQUIRED)

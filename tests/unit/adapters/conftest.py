@@ -1,21 +1,19 @@
-"""Helpers for the procfs adapter tests: where the host trees live, and a clean user id."""
+"""Helpers for the procfs adapter tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from pyfakefs import fake_filesystem
 
-HOSTS = Path(__file__).resolve().parents[3] / "testdata" / "hosts"
-
 
 @pytest.fixture
-def as_user() -> Iterator[None]:
-    """Run as uid 1000 inside pyfakefs (root reads anything there, as on Linux)."""
-    fake_filesystem.set_uid(1000)
-    try:
-        yield
-    finally:
-        fake_filesystem.reset_ids()
+def become_user() -> Iterator[Callable[[], None]]:
+    """Call it once the files are in place to act as uid 1000 inside pyfakefs.
+
+    pyfakefs, like the kernel, lets root read anything, and it gives new files the
+    current uid: so files are created as root first, then the test turns into a user.
+    """
+    yield lambda: fake_filesystem.set_uid(1000)
+    fake_filesystem.reset_ids()
