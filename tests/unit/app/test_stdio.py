@@ -113,6 +113,24 @@ def test_fd_writer_finishes_writes_larger_than_the_pipe(nonblocking):
     assert b"".join(received) == data
 
 
+def test_fd_writer_waits_when_a_non_blocking_pipe_is_already_full():
+    read_fd, write_fd = os.pipe()
+    flags = fcntl.fcntl(write_fd, fcntl.F_GETFL)
+    fcntl.fcntl(write_fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    filled = 0
+    with pytest.raises(BlockingIOError):
+        while True:
+            filled += os.write(write_fd, b"f" * 4096)
+    received = []
+    reader = threading.Thread(target=_drain, args=(read_fd, received))
+    reader.start()
+    FdWriter(write_fd).write(b"after\n")
+    os.close(write_fd)
+    reader.join(timeout=30)
+    os.close(read_fd)
+    assert b"".join(received) == b"f" * filled + b"after\n"
+
+
 def test_fd_writer_reports_a_pipe_without_reader_as_output_closed():
     read_fd, write_fd = os.pipe()
     os.close(read_fd)

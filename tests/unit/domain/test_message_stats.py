@@ -173,3 +173,30 @@ def test_an_error_inside_request_is_handled(clock, timers):
     assert got == [None]
     assert not stats.pending
     assert port.cancelled == []  # nothing was pending to cancel
+
+
+class IgnoringCancel:
+    """A broker port that keeps every callback, cancelled or not, for the test to call."""
+
+    def __init__(self):
+        self.callbacks = []
+
+    def request(self, method, on_reply):
+        self.callbacks.append(on_reply)
+        return f"sysmon-rpc-{len(self.callbacks)}"
+
+    def cancel(self, correlation_id):
+        pass
+
+
+def test_a_reply_after_the_timeout_changes_nothing_even_if_the_port_delivers_it(clock, timers):
+    port = IgnoringCancel()
+    stats = service(port, clock, timers)
+    got = []
+    stats.fetch(got.append)
+    run_for(clock, timers, 0.5)
+    port.callbacks[0](BrokerReply(ok=True, payload=STATS))  # late: its query gave up
+    assert got == [None]
+    run_for(clock, timers, 30.0)
+    stats.fetch(got.append)  # the late payload was not cached: a new query
+    assert len(port.callbacks) == 2
