@@ -41,17 +41,23 @@ class DiskPolicy:
         """Real storage only: ``/`` always, pseudo filesystems out, bind mounts once.
 
         A device mounted twice is kept at its shortest path (the first seen on a tie).
+        Where two mounts share a path (old kernels list ``rootfs`` and the real root
+        both at ``/``), the later one wins: it is the one stacked on top, the visible one.
         """
-        best: dict[str, Mount] = {}
+        best: dict[tuple[str, str], Mount] = {}
         for mount in mounts:
             if mount.path != ROOT and (
                 mount.fstype in self.exclude_fstypes or _under(mount.path, self.exclude_mounts)
             ):
                 continue
-            kept = best.get(mount.device)
+            # fstype too: where only /proc/mounts exists the device is the source text,
+            # and unrelated filesystems share sources such as "none"
+            key = (mount.device, mount.fstype)
+            kept = best.get(key)
             if kept is None or _shorter(mount.path, kept.path):
-                best[mount.device] = mount
-        return sorted({m.path: m for m in best.values()}.values(), key=lambda m: m.path)
+                best[key] = mount
+        visible = {m.path: m for m in best.values()}
+        return sorted(visible.values(), key=lambda m: m.path)
 
 
 def _shorter(candidate: bytes, kept: bytes) -> bool:

@@ -109,3 +109,16 @@ def test_zero_size_root_is_still_reported(empty_root):
     payload = disk_payload(disks, InlineDeadline(), DiskPolicy())  # type: ignore[arg-type]
     assert payload == {"disk": {"/": {"used": 0, "total": 0, "free": 0, "used_percent": 0.0,
                                       "fstype": "ext4"}}}  # fmt: skip
+
+
+def test_the_later_of_two_roots_is_the_visible_one():
+    # 2.6-era /proc/mounts: "rootfs / rootfs rw 0 0" then "/dev/root / ext3 rw 0 0"
+    mounts = [mount(b"/", "rootfs", "rootfs"), mount(b"/", "ext3", "/dev/root")]
+    assert [(m.path, m.fstype) for m in DiskPolicy().select(mounts)] == [(b"/", "ext3")]
+
+
+def test_unrelated_filesystems_sharing_a_source_text_are_not_merged():
+    # only /proc/mounts: the device is the source column, "none" for many filesystems
+    mounts = [mount(b"/", "ext4", "/dev/sda1"), mount(b"/a", "ext4", "none"),
+              mount(b"/b", "xfs", "none")]  # fmt: skip
+    assert paths(DiskPolicy().select(mounts)) == [b"/", b"/a", b"/b"]
