@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -97,6 +98,20 @@ class FakeBroker:
 
     def cancel(self, correlation_id: str) -> None:
         self._waiting.pop(correlation_id, None)
+
+    def deliver(self, message: Mapping[str, Any]) -> bool:
+        """The server's hand-off of a reply read from its input: this fake receives nothing
+        over the wire (its replies come through the timers), so nobody waits for it.
+        """
+        return False
+
+    def fail_all(self, reason: str) -> None:
+        """Answer every waiting request with an error now, as ``BrokerLink`` does at the end
+        of input; a scripted reply that comes later is dropped as late.
+        """
+        waiting, self._waiting = self._waiting, {}
+        for callback in waiting.values():
+            callback(BrokerReply(ok=False, error=reason))
 
     def _next(self, method: str) -> Behaviour:
         queue = self._scripts.get(method)

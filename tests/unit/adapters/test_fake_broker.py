@@ -172,3 +172,25 @@ def test_malformed_transcripts_are_refused_with_the_reason(tmp_path, document, c
     path.write_text(json.dumps(document))
     with pytest.raises(ValueError, match=complaint):
         read_transcript(path)
+
+
+def test_a_reply_read_from_the_wire_is_not_for_the_fake(broker):
+    broker.script("RPCGetMessageStats", Silence())
+    correlation_id = broker.request("RPCGetMessageStats", lambda reply: None)
+    message = {"type": "response", "id": "RPCGetMessageStats", "correlation_id": correlation_id}
+    assert broker.deliver(message) is False
+    assert broker.pending == [correlation_id]
+
+
+def test_fail_all_answers_every_waiting_request_and_drops_later_replies(broker, clock, timers):
+    broker.script("RPCGetMessageStats", Silence(), Reply({"n": 1}, delay=0.5))
+    replies = []
+    broker.request("RPCGetMessageStats", replies.append)
+    broker.request("RPCGetMessageStats", replies.append)
+    broker.fail_all("end of input")
+    assert replies == [BrokerReply(ok=False, error="end of input")] * 2
+    assert broker.pending == []
+    clock.advance(0.5)
+    timers.run_due()
+    assert len(replies) == 2
+    assert broker.late == 1
