@@ -1,0 +1,620 @@
+"""FakeHost: the script's verbs, and the files they rewrite (see the package docstring)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any, Protocol
+
+from sysmon.adapters.fake_clock import DEFAULT_EPOCH
+from sysmon.adapters.fake_host.disk import HostJsonReader
+from sysmon.adapters.fake_host.minimal import minimal_state
+from sysmon.adapters.fake_host.model import (
+    COLUMN,
+    IDENTITY_FILES,
+    NET_COUNTER,
+    HostState,
+    Interface,
+    MountEntry,
+    Process,
+    check_names,
+)
+from sysmon.adapters.fake_host.render import MOUNT_FILES, all_paths, render
+from sysmon.adapters.fake_host.text import MEMINFO_UNITLESS
+from sysmon.adapters.procfs import ProcfsReader
+from sysmon.domain.disk import DEFAULT_EXCLUDE_FSTYPES
+from sysmon.domain.models import CPU_COLUMNS, HostFacts
+from sysmon.domain.ports import ProcfsPort
+
+BREAKS = ("missing", "empty", "truncated", "garbage", "unreadable")
+HIDES = ("unmounted", "missing", "unreadable")
+GARBAGE = b"\x00\xfe not kernel text \xff\n"
+MEMINFO_NAMES = {
+    "total": "MemTotal", "free": "MemFree", "available": "MemAvailable", "buffers": "Buffers",
+    "cached": "Cached", "shared": "Shmem", "sreclaimable": "SReclaimable",
+    "swap_total": "SwapTotal", "swap_free": "SwapFree",
+}  # fmt: skip
+GIB = 1 << 30
+KIB = 1 << 10
+_PSEUDO_FSTYPES = frozenset(DEFAULT_EXCLUDE_FSTYPES) - {"overlay", "squashfs"}
+_DEFAULT_FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
+_MINIMAL_MOUNTS = (("/proc", "proc"), ("/sys", "sysfs"), ("/dev", "devtmpfs"), ("/run", "tmpfs"))
+
+
+class Advancing(Protocol):
+    """A clock the host moves along with its own time (a ``FakeClock``, or a simulation's)."""
+
+    def advance(self, seconds: float) -> None: ...
+
+    def time(self) -> float: ...
+
+
+class FakeHost:
+    """A host whose /proc changes only as the script says."""
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        fs: Any = None,
+        clock: Advancing | None = None,
+        cpus: int = 2,
+        cpu_columns: int = len(CPU_COLUMNS),
+        facts: HostFacts | None = None,
+        state: HostState | None = None,
+        write: bool = True,
+    ) -> None:
+        """Write a host under ``root``: ``state`` if given, else the minimal modern host of
+        ``fake_host.minimal`` with ``cpus`` CPUs and a 64 GiB root filesystem.
+
+        ``fs`` is the pyfakefs ``FakeFilesystem`` when ``root`` lies inside one;
+        ``write=False`` when the files of ``state`` are already there (a copied tree).
+        """
+        base = root.rstrip("/")
+        self.root = base or "/"
+        self.procfs_root = f"{base}/proc"
+        self.rootfs_root = f"{base}/rootfs"
+        self.host_json = f"{base}/host.json"
+        self.facts = facts or _DEFAULT_FACTS
+        self._fs = fs
+        self._clock = clock
+        self._epoch = clock.time() if clock is not None else DEFAULT_EPOCH
+        self._proc_dir = self.procfs_root
+        self._hidden: str | None = None
+        self._dirty: set[str] = set()
+        self._gone: set[int] = set()
+        self._lingering: set[int] = set()
+        self._broken: dict[str, str] = {}
+        self._batch = 0
+        self._next_minor = 1
+        if state is not None:
+            self._state = state
+            self._next_minor = len(state.mounts) + 1
+            if write:
+                self._touch(*all_paths(state))
+                self._commit()
+            else:
+                with self._privileged():
+                    self._apply_sizes()
+            return
+        self._state = minimal_state(self._epoch, cpus, cpu_columns, self.facts.user_hz)
+        with self.batch():
+            self.mount("/", "ext4", total=64 * GIB, used=16 * GIB, device="253:1",
+                       source="/dev/vda1")  # fmt: skip
+            for path, fstype in _MINIMAL_MOUNTS:
+                self.mount(path, fstype)
+            self._touch(*all_paths(self._state))
+
+    @classmethod
+    def from_tree(
+        cls, source: str, root: str, *, fs: Any = None, clock: Advancing | None = None
+    ) -> FakeHost:
+        """A host that starts as the captured tree ``source`` (``testdata/hosts/X``).
+
+        The tree is copied under ``root`` and read back through the real ``ProcfsReader``
+        to seed the script's state; files the script never touches stay as captured.
+        """
+        from sysmon.adapters.fake_host.tree import copy_tree, seed_state
+
+        copy_tree(source, root, fs)
+        facts, state = seed_state(root)
+        return cls(root, fs=fs, clock=clock, facts=facts, state=state, write=False)
+
+    def reader(self) -> ProcfsPort:
+        """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""
+        if self._fs is not None:
+            return ProcfsReader(self.procfs_root, self.rootfs_root)
+        return HostJsonReader(self.procfs_root, self.rootfs_root, self.host_json)
+
+    def attach(self, clock: Advancing | None) -> None:
+        """Move ``clock`` along with the host from now on (None detaches)."""
+        self._clock = clock
+
+    @property
+    def clock(self) -> Advancing | None:
+        return self._clock
+
+    @property
+    def state(self) -> HostState:
+        """The script's view of the host (read it; change it through the verbs)."""
+        return self._state
+
+    @property
+    def uptime(self) -> float:
+        return self._state.uptime_centis / 100
+
+    @property
+    def pids(self) -> list[int]:
+        return sorted(self._state.processes)
+
+    @property
+    def now(self) -> float:
+        """Epoch seconds on the host's calendar (the attached clock's, when there is one)."""
+        return self._clock.time() if self._clock is not None else self._epoch
+
+    # -- time and CPU ---------------------------------------------------------------------
+
+    def advance(
+        self, seconds: float, *, busy: int = 0, idle: int | None = None, **ticks: int
+    ) -> None:
+        """Let ``seconds`` pass, with CPU ticks (USER_HZ, summed over all CPUs) as given.
+
+        ``busy`` is user time; other columns go by name (``system``, ``iowait``, ``steal``,
+        ``guest`` …); ``guest``/``guest_nice`` are counted inside user/nice too, as the
+        kernel does. Unless ``idle`` is given, the rest of the CPUs' capacity in the
+        interval (seconds × USER_HZ × CPUs) is idle. Uptime moves by ``seconds``, its idle
+        figure by the idle ticks; then an attached clock moves by ``seconds``.
+        """
+        if seconds < 0:
+            raise ValueError("time does not run backwards; use reboot() or set_cpu()")
+        check_names(ticks, COLUMN, "CPU column")
+        deltas = [ticks.get(name, 0) for name in CPU_COLUMNS]
+        deltas[COLUMN["user"]] += busy + ticks.get("guest", 0)
+        deltas[COLUMN["nice"]] += ticks.get("guest_nice", 0)
+        hz, cpus = self.facts.user_hz, self._state.cpus
+        capacity = round(seconds * hz * cpus.count)
+        used = sum(deltas) - deltas[COLUMN["guest"]] - deltas[COLUMN["guest_nice"]]
+        deltas[COLUMN["idle"]] = max(capacity - used, 0) if idle is None else idle
+        self._check_columns(deltas)
+        cpus.add(deltas)
+        self._state.uptime_centis += round(seconds * 100)
+        self._state.idle_centis += deltas[COLUMN["idle"]] * 100 // hz
+        self._epoch += seconds
+        self._gone.update(self._lingering)  # an exited process's directory is gone by now
+        self._lingering.clear()
+        self._touch("/proc/stat", "/proc/uptime")
+        self._commit()
+        if self._clock is not None:
+            self._clock.advance(seconds)
+
+    def set_cpu(self, **ticks: int) -> None:
+        """Set aggregate CPU columns outright: a counter may step back, as on some kernels."""
+        check_names(ticks, COLUMN, "CPU column")
+        self._check_columns([ticks.get(name, 0) for name in CPU_COLUMNS])
+        totals = self._state.cpus.aggregate()
+        for name, value in ticks.items():
+            totals[COLUMN[name]] = value
+        self._state.cpus.set_aggregate(totals)
+        self._touch("/proc/stat")
+        self._commit()
+
+    def _check_columns(self, values: list[int]) -> None:
+        columns = self._state.cpus.columns
+        absent = [
+            name
+            for name, value in zip(CPU_COLUMNS[columns:], values[columns:], strict=True)
+            if value
+        ]
+        if absent:
+            raise ValueError(f"this kernel prints {columns} cpu columns: no {', '.join(absent)}")
+
+    def reboot(self, *, downtime: float = 0.0) -> None:
+        """Power-cycle: CPU and interface counters, uptime and load back to 0, btime the
+        moment of boot (after ``downtime``), pid 1 alone and pids counting from 2 again.
+        """
+        if downtime:
+            self._epoch += downtime
+            if self._clock is not None:
+                self._clock.advance(downtime)
+        state = self._state
+        state.btime = int(self.now)
+        state.cpus.set_aggregate([0] * len(CPU_COLUMNS))
+        state.uptime_centis = state.idle_centis = state.ctxt = 0
+        state.loads = (0.0, 0.0, 0.0)
+        init = state.processes.get(1)
+        self._gone.update(state.processes, self._lingering)
+        self._gone.discard(1)
+        self._lingering.clear()
+        state.processes = {1: Process(init.name if init else b"systemd", "S", 1, 0, 0)}
+        state.next_pid, state.forks = 2, 1
+        for interface in state.interfaces.values():
+            interface.counters = [0] * len(interface.counters)
+        self._touch("/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/net/dev", "/proc/1/stat")
+        self._commit()
+
+    # -- memory and load ------------------------------------------------------------------
+
+    def set_memory(
+        self, extra: Mapping[str, int] | None = None, *, remove: Iterable[str] = (), **figures: int
+    ) -> None:
+        """Set /proc/meminfo figures in bytes (whole KiB).
+
+        By name: ``total``, ``free``, ``available``, ``buffers``, ``cached``, ``shared``,
+        ``sreclaimable``, ``swap_total``, ``swap_free``; any other line by its kernel name
+        in ``extra``. ``remove`` drops lines (an old kernel has no ``MemAvailable``).
+        """
+        check_names(figures, MEMINFO_NAMES, "memory figure")
+        values = {MEMINFO_NAMES[name]: value for name, value in figures.items()}
+        values.update(extra or {})
+        for key, value in values.items():
+            if value < 0 or (key not in MEMINFO_UNITLESS and value % KIB):
+                raise ValueError(f"{key}={value}: meminfo holds whole KiB, never negative")
+        self._state.meminfo.update(values)
+        for key in remove:
+            self._state.meminfo.pop(key, None)
+        self._touch("/proc/meminfo")
+        self._commit()
+
+    def set_low_watermarks(self, **zones: int) -> None:
+        """/proc/zoneinfo's ``low`` watermark (pages) per zone, e.g. ``Normal=8192``."""
+        self._state.zones = list(zones.items())
+        self._touch("/proc/zoneinfo")
+        self._commit()
+
+    def set_load(self, load1: float, load5: float, load15: float) -> None:
+        self._state.loads = (load1, load5, load15)
+        self._touch("/proc/loadavg")
+        self._commit()
+
+    # -- processes ------------------------------------------------------------------------
+
+    def spawn(self, name: str | bytes, state: str = "S", threads: int = 1, ppid: int = 1) -> int:
+        """A new process with the next free pid; the name may hold spaces and parentheses
+        and is cut to 15 bytes, as the kernel keeps it.
+        """
+        if len(state) != 1 or not state.isalpha() or threads < 1:
+            raise ValueError(f"bad process: state {state!r}, threads {threads}")
+        host = self._state
+        pid = host.next_pid
+        while pid in host.processes or pid in self._lingering:
+            pid += 1
+        host.next_pid = pid + 1
+        host.forks += 1
+        raw = name.encode() if isinstance(name, str) else name
+        start = host.uptime_centis * self.facts.user_hz // 100
+        host.processes[pid] = Process(raw, state, threads, ppid, start)
+        self._gone.discard(pid)
+        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        self._commit()
+        return pid
+
+    def spawn_many(
+        self, count: int, name: str | bytes = "worker", state: str = "S", threads: int = 1
+    ) -> list[int]:
+        """``count`` processes written in one pass."""
+        with self.batch():
+            return [self.spawn(name, state, threads) for _ in range(count)]
+
+    def end(self, pid: int, *, mid_scan: bool = False) -> None:
+        """The process exits. With ``mid_scan`` the host shows what a scan that listed it
+        just before sees: its directory is still there (until time passes), its stat is gone.
+        """
+        if self._state.processes.pop(pid, None) is None:
+            raise KeyError(f"no process {pid}")
+        (self._lingering if mid_scan else self._gone).add(pid)
+        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        if pid == 1:
+            self._touch("/proc/1/mountinfo")
+        self._commit()
+
+    def set_process(
+        self, pid: int, *, state: str | None = None, threads: int | None = None
+    ) -> None:
+        process = self._state.processes[pid]
+        process.state = process.state if state is None else state
+        process.threads = process.threads if threads is None else threads
+        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        self._commit()
+
+    # -- network --------------------------------------------------------------------------
+
+    def add_interface(self, name: str, *, width: int = 64, **counters: int) -> None:
+        """A new interface whose counters (``rx_bytes`` …) wrap at ``2 ** width``."""
+        if not name or any(c in name for c in " :/\t\n") or name in self._state.interfaces:
+            raise ValueError(f"bad or existing interface name {name!r}")
+        check_names(counters, NET_COUNTER, "counter")
+        interface = Interface(width=width)
+        interface.set(counters)
+        self._state.interfaces[name] = interface
+        self._touch("/proc/net/dev")
+        self._commit()
+
+    def remove_interface(self, name: str) -> None:
+        del self._state.interfaces[name]
+        self._touch("/proc/net/dev")
+        self._commit()
+
+    def move(self, name: str, **deltas: int) -> None:
+        """Add to an interface's counters; past ``2 ** width`` they wrap, as the kernel's do."""
+        check_names(deltas, NET_COUNTER, "counter")
+        self._state.interfaces[name].move(deltas)
+        self._touch("/proc/net/dev")
+        self._commit()
+
+    def set_counters(self, name: str, **values: int) -> None:
+        check_names(values, NET_COUNTER, "counter")
+        self._state.interfaces[name].set(values)
+        self._touch("/proc/net/dev")
+        self._commit()
+
+    def reset_interface(self, name: str) -> None:
+        """Every counter back to 0, as when a driver is reloaded."""
+        interface = self._state.interfaces[name]
+        interface.counters = [0] * len(interface.counters)
+        self._touch("/proc/net/dev")
+        self._commit()
+
+    # -- filesystems ----------------------------------------------------------------------
+
+    def mount(
+        self,
+        path: str | bytes,
+        fstype: str = "ext4",
+        *,
+        total: int = 0,
+        used: int = 0,
+        free: int | None = None,
+        device: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``.
+
+        ``free`` defaults to total - used (inside pyfakefs it must be that). A device
+        number is made up unless ``device`` (``major:minor``) is given, e.g. to bind-mount.
+        """
+        raw = os.fsencode(path)
+        if not raw.startswith(b"/"):
+            raise ValueError(f"a mount point is absolute, not {raw!r}")
+        if device is None:
+            minor = self._next_minor
+            self._next_minor += 1
+            pseudo = fstype in _PSEUDO_FSTYPES
+            device = f"0:{minor + 20}" if pseudo else f"7:{minor}"
+            source = source or (fstype if pseudo else f"/dev/loop{minor}")
+        mount_id = max((m.mount_id for m in self._state.mounts), default=20) + 1
+        entry = MountEntry(mount_id, raw, fstype, device, source or "none")
+        self._size(entry, total, used, free)
+        self._state.mounts.append(entry)
+        self._touch(*MOUNT_FILES)
+        self._commit()
+
+    def unmount(self, path: str | bytes) -> None:
+        """Unmount the filesystem mounted last at ``path``."""
+        self._state.mounts.remove(self._mounted(path))
+        self._touch(*MOUNT_FILES)
+        self._commit()
+
+    def resize(self, path: str | bytes, *, total: int, used: int, free: int | None = None) -> None:
+        self._size(self._mounted(path), total, used, free)
+        self._touch("/host.json")
+        self._commit()
+
+    def _mounted(self, path: str | bytes) -> MountEntry:
+        raw = os.fsencode(path)
+        for entry in reversed(self._state.mounts):
+            if entry.path == raw:
+                return entry
+        raise KeyError(f"nothing mounted at {raw!r}")
+
+    def _size(self, entry: MountEntry, total: int, used: int, free: int | None) -> None:
+        free = total - used if free is None else free
+        if min(total, used, free) < 0:
+            raise ValueError(f"sizes are never negative: total {total}, used {used}, free {free}")
+        if self._fs is not None and free != total - used:
+            raise ValueError("inside pyfakefs a filesystem's free space is total - used")
+        entry.total, entry.used, entry.free = total, used, free
+
+    # -- names ----------------------------------------------------------------------------
+
+    def set_identity(self, **names: str | None) -> None:
+        """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch`` (None: no file)."""
+        check_names(names, IDENTITY_FILES, "identity file")
+        self._state.identity.update(names)
+        self._touch(*(f"/proc/sys/kernel/{name}" for name in names))
+        self._commit()
+
+    def set_os_release(self, text: str | bytes | None) -> None:
+        """The rootfs's os-release (None: a root filesystem without one)."""
+        self._state.os_release = text.encode() if isinstance(text, str) else text
+        self._touch(self._state.os_release_path)
+        self._commit()
+
+    # -- breaking things ------------------------------------------------------------------
+
+    def break_file(self, path: str, how: str, *, keep: int | None = None) -> None:
+        """Break one file until ``repair(path)``, whatever the script does meanwhile.
+
+        ``how``: ``missing``, ``empty``, ``truncated`` (cut to ``keep`` bytes, half by
+        default), ``garbage``, or ``unreadable`` (mode 000: refuses only a non-root reader,
+        see ``unprivileged``). ``path`` is ``/proc/…``; other paths are under the rootfs.
+        """
+        if how not in BREAKS:
+            raise ValueError(f"how must be one of {', '.join(BREAKS)}, not {how!r}")
+        text = render(self._state, self.facts, path)
+        if text is None:
+            raise FileNotFoundError(f"{path} is not a file of this host")
+        self._broken[path] = how
+        disk = self._disk_path(path)
+        with self._privileged():
+            if how == "missing":
+                self._remove(disk)
+                return
+            cut = len(text) // 2 if keep is None else keep
+            broken = {"empty": b"", "garbage": GARBAGE, "truncated": text[:cut]}.get(how, text)
+            self._write(disk, broken)
+            if how == "unreadable":
+                os.chmod(disk, 0)
+
+    def repair(self, path: str) -> None:
+        """Write the file again as the script has it now."""
+        if self._broken.pop(path, None) == "unreadable":
+            with self._privileged():
+                os.chmod(self._disk_path(path), 0o644)
+        self._touch(path)
+        self._commit()
+
+    def hide_procfs(self, how: str = "unmounted") -> None:
+        """Make the whole procfs root unusable until ``restore_procfs``.
+
+        ``unmounted``: an empty directory, as a tmpfs over /proc leaves it; ``missing``;
+        ``unreadable``: mode 000 (refuses only a non-root reader). The script goes on
+        changing the hidden tree meanwhile.
+        """
+        if how not in HIDES or self._hidden is not None:
+            raise ValueError(f"how must be one of {', '.join(HIDES)}, and procfs not yet hidden")
+        with self._privileged():
+            if how == "unreadable":
+                os.chmod(self.procfs_root, 0)
+            else:
+                self._proc_dir = f"{self.root.rstrip('/')}/.proc-hidden"
+                os.rename(self.procfs_root, self._proc_dir)
+                if how == "unmounted":
+                    os.mkdir(self.procfs_root)
+        self._hidden = how
+
+    def restore_procfs(self) -> None:
+        with self._privileged():
+            if self._hidden == "unreadable":
+                os.chmod(self.procfs_root, 0o755)
+            elif self._hidden is not None:
+                if self._hidden == "unmounted":
+                    os.rmdir(self.procfs_root)
+                os.rename(self._proc_dir, self.procfs_root)
+                self._proc_dir = self.procfs_root
+        self._hidden = None
+
+    @contextmanager
+    def unprivileged(self, uid: int = 1000) -> Iterator[None]:
+        """Read as a non-root user in the block: pyfakefs's root, like the kernel's, reads
+        anything. The host still writes its own files with root's rights.
+        """
+        if self._fs is None:
+            raise RuntimeError("an unprivileged reader needs pyfakefs (FakeHost(fs=...))")
+        from pyfakefs import helpers
+
+        previous = helpers.get_uid()
+        helpers.set_uid(uid)
+        try:
+            yield
+        finally:
+            helpers.set_uid(previous)
+
+    # -- writing --------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write what the block changes once, at its end (a large host in one pass)."""
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            self._commit()
+
+    def _touch(self, *paths: str) -> None:
+        self._dirty.update(paths)
+
+    def _commit(self) -> None:
+        if self._batch:
+            return
+        dirty, self._dirty = sorted(self._dirty), set()
+        gone, self._gone = sorted(self._gone), set()
+        with self._privileged():
+            for path in dirty:
+                if path not in self._broken:
+                    self._put(self._disk_path(path), render(self._state, self.facts, path))
+            for pid in gone:
+                self._remove_pid_dir(pid)
+            if any(not path.startswith("/proc/") for path in dirty):
+                self._apply_sizes()  # pyfakefs counts what is written under the rootfs
+
+    def _put(self, disk: str, data: bytes | None) -> None:
+        if data is None:
+            self._remove(disk)
+        else:
+            self._write(disk, data)
+
+    def _write(self, disk: str, data: bytes) -> None:
+        parent, _, name = disk.rpartition("/")
+        # A real tree may be read by a running service meanwhile (``sysmon --fake-host``):
+        # a file that is there already is replaced whole, never seen half written.
+        target = disk if self._fs is not None else f"{parent}/.{name}.tmp"
+        try:
+            file = open(target, "wb")  # noqa: SIM115 - closed below, whichever open it was
+        except FileNotFoundError:
+            os.makedirs(parent, exist_ok=True)
+            target = disk  # in a new directory: there is no older file to replace
+            file = open(target, "wb")  # noqa: SIM115
+        with file:
+            file.write(data)
+        if target != disk:
+            os.replace(target, disk)
+
+    @staticmethod
+    def _remove(disk: str) -> None:
+        with suppress(FileNotFoundError):
+            os.remove(disk)
+
+    def _remove_pid_dir(self, pid: int) -> None:
+        directory = f"{self._proc_dir}/{pid}"
+        try:
+            names = os.listdir(directory)
+        except FileNotFoundError:
+            return
+        for name in names:
+            self._remove(f"{directory}/{name}")
+        os.rmdir(directory)
+
+    def _disk_path(self, path: str) -> str:
+        if path == "/host.json":
+            return self.host_json
+        if path.startswith("/proc/"):
+            return self._proc_dir + path[len("/proc") :]
+        if not path.startswith("/"):
+            raise ValueError(f"paths are absolute (/proc/… or under the rootfs), not {path!r}")
+        return self.rootfs_root + path
+
+    @contextmanager
+    def _privileged(self) -> Iterator[None]:
+        """Write as root whichever user the test reads as (pyfakefs; a real tree is ours)."""
+        if self._fs is None:
+            yield
+            return
+        from pyfakefs import helpers
+
+        previous = helpers.get_uid()
+        helpers.set_uid(0)
+        try:
+            yield
+        finally:
+            helpers.set_uid(previous)
+
+    def _apply_sizes(self) -> None:
+        """Mount point directories, and inside pyfakefs a device of each mount's size."""
+        for entry in self._state.mounts:
+            directory = self.rootfs_root + os.fsdecode(entry.path).rstrip("/")
+            if not os.path.isdir(directory):
+                os.makedirs(directory)
+            if self._fs is not None:
+                self._size_device(self._fs, directory, entry)
+
+    @staticmethod
+    def _size_device(fs: Any, directory: str, entry: MountEntry) -> None:
+        # An absolute path with its drive: under Windows emulation pyfakefs would otherwise
+        # make the mount point a second tree beside the files already there.
+        where = fs.absnormpath(directory)
+        device = fs.add_mount_point(where, can_exist=True)
+        fs.set_disk_usage(max(entry.total, device["used_size"]), where)
+        fs.change_disk_usage(entry.used - device["used_size"], where, device["idev"])
+        fs.set_disk_usage(entry.total, where)
