@@ -77,9 +77,12 @@ class SimService:
             attached = host.clock
             clock = attached if isinstance(attached, FakeClock) else FakeClock(host.now)
         self.clock = clock
-        self.timers = timers or Timers(self.clock)
-        self.broker = broker or FakeBroker(self.timers, self.settings.process_id)
-        self.deadline = deadline or InlineDeadline()
+        # "is None", not "or": an empty Timers is falsy (it has a length).
+        self.timers = Timers(self.clock) if timers is None else timers
+        if broker is None:
+            broker = FakeBroker(self.timers, self.settings.process_id)
+        self.broker = broker
+        self.deadline = InlineDeadline() if deadline is None else deadline
         self.transcript = Transcript()
         self.writer = TranscribedWriter(self._record)
         self._origin = self.clock.monotonic()
@@ -110,13 +113,16 @@ class SimService:
     # -- the script ---------------------------------------------------------------------
 
     def send(self, line: bytes | str | Mapping[str, Any] | list[Any]) -> list[Any]:
-        """Hand one line to the server now; the messages it wrote meanwhile, decoded."""
+        """Hand one line to the server now, then run the timers due now (a zero-delay broker
+        reply); the messages written meanwhile, decoded.
+        """
         if isinstance(line, Mapping | list):
             line = json.dumps(line, separators=(",", ":"))
         raw = line.encode() if isinstance(line, str) else line
         start = len(self.transcript.entries)
         self._record("in", raw.decode("utf-8", "backslashreplace"))
         self.server.handle_line(raw)
+        self.timers.run_due()  # what is due now runs now, as in the runner's loop
         return self._written_since(start)
 
     def request(

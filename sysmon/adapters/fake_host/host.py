@@ -91,6 +91,9 @@ class FakeHost:
         if state is not None:
             self._state = state
             self._next_minor = len(state.mounts) + 1
+            if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
+                for entry in state.mounts:
+                    entry.free = max(entry.total - entry.used, 0)
             if write:
                 self._touch(*all_paths(state))
                 self._commit()
@@ -367,11 +370,11 @@ class FakeHost:
         free: int | None = None,
         device: str | None = None,
         source: str | None = None,
-    ) -> None:
-        """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``.
+    ) -> str:
+        """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
+        device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that). A device
-        number is made up unless ``device`` (``major:minor``) is given, e.g. to bind-mount.
+        ``free`` defaults to total - used (inside pyfakefs it must be that).
         """
         raw = os.fsencode(path)
         if not raw.startswith(b"/"):
@@ -388,6 +391,7 @@ class FakeHost:
         self._state.mounts.append(entry)
         self._touch(*MOUNT_FILES)
         self._commit()
+        return device
 
     def unmount(self, path: str | bytes) -> None:
         """Unmount the filesystem mounted last at ``path``."""
@@ -601,8 +605,15 @@ class FakeHost:
             helpers.set_uid(previous)
 
     def _apply_sizes(self) -> None:
-        """Mount point directories, and inside pyfakefs a device of each mount's size."""
+        """Mount point directories, and inside pyfakefs a device of each mount's size.
+
+        pyfakefs keeps its mount table as text: a mount point whose name is not UTF-8
+        would break its every lookup, so there such a path is measured on the device
+        that holds it.
+        """
         for entry in self._state.mounts:
+            if self._fs is not None and not _is_utf8(entry.path):
+                continue
             directory = self.rootfs_root + os.fsdecode(entry.path).rstrip("/")
             if not os.path.isdir(directory):
                 os.makedirs(directory)
@@ -618,3 +629,11 @@ class FakeHost:
         fs.set_disk_usage(max(entry.total, device["used_size"]), where)
         fs.change_disk_usage(entry.used - device["used_size"], where, device["idev"])
         fs.set_disk_usage(entry.total, where)
+
+
+def _is_utf8(path: bytes) -> bool:
+    try:
+        path.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -24,19 +24,20 @@ from sysmon.adapters.fake_host.model import (
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.adapters.procfs.os_release import CANDIDATES
 from sysmon.adapters.procfs.pid_stat import parse_pid_stat
+from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import CPU_COLUMNS, HostFacts, NetDev
 
 _FIRST_MOUNT_ID = 21
 
 
 def copy_tree(source: str, root: str, fs: Any = None) -> None:
-    """Copy ``source`` from the real disk to ``root`` (inside pyfakefs when ``fs`` is given)."""
-    if not os.path.isdir(source) and fs is None:
-        raise FileNotFoundError(f"no host tree at {source}")
-    if fs is not None:
-        fs.add_real_directory(source, target_path=root, read_only=False)
-    else:
+    """Copy the real tree ``source`` to ``root`` (inside pyfakefs when ``fs`` is given)."""
+    if fs is None:
         shutil.copytree(source, root, symlinks=True, dirs_exist_ok=True)
+    else:
+        # Read at once: pyfakefs's lazy mapping cannot nest POSIX paths under Windows
+        # emulation.
+        fs.add_real_directory(source, target_path=root, read_only=False, lazy_read=False)
 
 
 def _read(path: str) -> bytes | None:
@@ -116,7 +117,11 @@ def _processes(proc: str) -> dict[int, Process]:
         data = _read(f"{proc}/{name}/stat") if name.isdigit() else None
         if not data:
             continue
-        state, threads = parse_pid_stat(data)
+        try:
+            state, threads = parse_pid_stat(data)
+        except ProcfsFormatError:
+            continue  # the service skips it too; its file stays as captured
+
         after = data[data.rfind(b")") + 1 :].split()
         ppid = int(after[1]) if after[1].isdigit() else 0
         start = int(after[19]) if len(after) > 19 and after[19].isdigit() else 0
