@@ -43,6 +43,10 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                            "jsonrpc: a pure JSON-RPC 2.0 server"}),
     ("--log-level", {"dest": "log_level", "choices": ("debug", "info", "warn", "error"),
                      "help": "log level (default: config logging.level, else info)"}),
+    ("--fake-host", {"dest": "fake_host", "metavar": "TREE|SCENARIO",
+                     "help": "serve a simulated host instead of this one: a host tree "
+                             "(testdata/hosts/NAME) or a scenario file, written to a "
+                             "temporary directory (docs/simulation.md)"}),
 )  # fmt: skip
 
 
@@ -102,17 +106,24 @@ def _fail(message: str) -> int:
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
+    from sysmon.app.fake_host_mode import fake_host_mode
     from sysmon.domain.errors import SysmonError
     from sysmon.domain.metrics import METHODS, describe
 
     if args.method not in METHODS:
         return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
-    metrics = build_container(settings).metrics()
-    metrics.start()
-    try:
-        payload = metrics.collect(args.method)
-    except SysmonError as error:
-        return _fail(f"{args.method} failed: {describe(error)}")
+    container = build_container(settings)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(fake_host_mode(args.fake_host, container))
+        except ConfigError as error:
+            return _fail(str(error))
+        metrics = container.metrics()
+        metrics.start()
+        try:
+            payload = metrics.collect(args.method)
+        except SysmonError as error:
+            return _fail(f"{args.method} failed: {describe(error)}")
     text = json.dumps(payload, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -126,18 +137,24 @@ def _methods() -> int:
     return 0
 
 
-def _serve(settings: Settings, input_fd: int, output_fd: int) -> int:
+def _serve(settings: Settings, input_fd: int, output_fd: int, fake_host: str | None = None) -> int:
     from sysmon.app.container import build_container
+    from sysmon.app.fake_host_mode import fake_host_mode
     from sysmon.app.runner import serve
 
     container = build_container(settings, input_fd=input_fd, output_fd=output_fd)
-    return serve(
-        container.server(),
-        input_fd,
-        container.timers(),
-        container.clock(),
-        max_message_bytes=settings.max_message_bytes,
-    )
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(fake_host_mode(fake_host, container))
+        except ConfigError as error:  # a fake host that cannot be built
+            return _fatal(settings.process_id, output_fd, str(error))
+        return serve(
+            container.server(),
+            input_fd,
+            container.timers(),
+            container.clock(),
+            max_message_bytes=settings.max_message_bytes,
+        )
 
 
 def _fatal(process_id: str, output_fd: int, message: str) -> int:
@@ -173,6 +190,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fatal(process_id, output_fd, str(error))
     limiter = _setup_logging(settings)
     try:
-        return _serve(settings, input_fd, output_fd)
+        return _serve(settings, input_fd, output_fd, args.fake_host)
     finally:
         limiter.flush(logging.getLogger("sysmon"))

@@ -1,0 +1,190 @@
+"""``sysmon --fake-host TREE|SCENARIO``: the real service over a fake host, for broker work.
+
+The host is written to a fresh temporary directory and served through the procfs and
+rootfs roots (disk sizes from its host.json), then removed when the service exits. Not
+pyfakefs: that patches ``os`` for the whole process, and would fake the real pipes and
+the log file as well.
+
+A scenario is a JSON file::
+
+    {"tree": "hosts/this-vm",            optional, relative to the file; else a minimal host
+     "cpus": 4,                           for the minimal host (default 2)
+     "steps": [{"do": "spawn", "name": "nginx: worker", "state": "R"},
+               {"do": "mount", "path": "/data", "fstype": "xfs", "total": 1e12, "used": 4e11}],
+     "hang": ["/mnt/nfs"],                mounts whose statvfs never answers
+     "tick": {"seconds": 1, "busy": 50}}  while serving: advance the host so, every 1 s
+
+Each step calls the ``FakeHost`` verb named by ``do`` with the other keys as arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sysmon.adapters.deadline import InlineDeadline
+from sysmon.adapters.fake_host import FakeHost
+from sysmon.app.config import ConfigError
+from sysmon.app.container import Container
+from sysmon.domain.models import CPU_COLUMNS
+from sysmon.domain.ports import ClockPort
+
+log = logging.getLogger(__name__)
+
+VERBS = frozenset({
+    "advance", "set_cpu", "reboot", "set_memory", "set_low_watermarks", "set_load", "spawn",
+    "spawn_many", "end", "set_process", "add_interface", "remove_interface", "move",
+    "set_counters", "reset_interface", "mount", "unmount", "resize", "set_identity",
+    "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs",
+})  # fmt: skip
+_KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick"})
+_TICK_KEYS = frozenset({"seconds", "busy", "idle", *CPU_COLUMNS})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What ``--fake-host`` serves: a captured tree or a minimal host, then script steps."""
+
+    origin: str
+    tree: str | None = None
+    cpus: int = 2
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    hang: list[str] = field(default_factory=list)
+    tick: dict[str, Any] | None = None
+
+
+class WallCalendar:
+    """The host's calendar in real time: the service's clock moves on by itself."""
+
+    def __init__(self, clock: ClockPort) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        return self._clock.time()
+
+    def advance(self, seconds: float) -> None:
+        """Real time passes on its own; a scripted advance only changes the host's files."""
+
+
+def read_scenario(source: str) -> Scenario:
+    """A host tree directory, or a scenario file; ConfigError naming what is wrong."""
+    if os.path.isdir(source):
+        return Scenario(origin=source, tree=source)
+    try:
+        with open(source, "rb") as file:
+            document = json.loads(file.read())
+    except OSError as error:
+        raise ConfigError(f"--fake-host {source}: {error.strerror}") from None
+    except ValueError as error:
+        raise ConfigError(f"--fake-host {source}: not valid JSON: {error}") from None
+    if not isinstance(document, dict) or not _KEYS.issuperset(document):
+        raise ConfigError(
+            f"--fake-host {source}: expected an object with keys among {', '.join(sorted(_KEYS))}"
+        )
+    tree = document.get("tree")
+    if tree is not None:
+        tree = os.path.join(os.path.dirname(os.path.abspath(source)), str(tree))
+    tick = document.get("tick")
+    if tick is not None and not (
+        isinstance(tick, dict) and _positive(tick.get("seconds")) and _TICK_KEYS.issuperset(tick)
+    ):
+        raise ConfigError(
+            f'--fake-host {source}: tick is {{"seconds": s above 0, and CPU ticks among '
+            f"{', '.join(sorted(_TICK_KEYS - {'seconds'}))}}}"
+        )
+    return Scenario(
+        origin=source,
+        tree=tree,
+        cpus=int(document.get("cpus", 2)),
+        steps=list(document.get("steps", [])),
+        hang=[str(mount) for mount in document.get("hang", [])],
+        tick=tick,
+    )
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def build_host(scenario: Scenario, root: str, clock: ClockPort) -> FakeHost:
+    """The scenario's host written under ``root``, its steps played."""
+    calendar = WallCalendar(clock)
+    try:
+        if scenario.tree is not None:
+            host = FakeHost.from_tree(scenario.tree, root, clock=calendar)
+        else:
+            host = FakeHost(root, clock=calendar, cpus=scenario.cpus)
+    except (OSError, ValueError) as error:
+        where = f"--fake-host {scenario.origin}"
+        raise ConfigError(f"{where}: cannot build the host: {error}") from None
+    for number, step in enumerate(scenario.steps, start=1):
+        play(host, step, f"--fake-host {scenario.origin}: step {number}")
+    return host
+
+
+def play(host: FakeHost, step: object, where: str) -> None:
+    """One scenario step: ``{"do": verb, **arguments}``."""
+    if not isinstance(step, dict) or step.get("do") not in VERBS:
+        raise ConfigError(f"{where}: expected {{\"do\": verb, ...}} with a verb among "
+                          f"{', '.join(sorted(VERBS))}")  # fmt: skip
+    arguments = {key: value for key, value in step.items() if key != "do"}
+    try:
+        getattr(host, step["do"])(**arguments)
+    except (TypeError, ValueError, KeyError, OSError) as error:
+        raise ConfigError(f"{where} ({step['do']}): {error}") from None
+
+
+@contextmanager
+def fake_host_mode(source: str | None, container: Container) -> Iterator[FakeHost | None]:
+    """Serve ``source`` through ``container`` for the block (nothing when it is None)."""
+    if source is None:
+        yield None
+        return
+    scenario = read_scenario(source)
+    with tempfile.TemporaryDirectory(prefix="sysmon-fake-host-") as directory:
+        host = build_host(scenario, f"{directory}/host", container.clock())
+        deadline = InlineDeadline()
+        for mount in scenario.hang:
+            deadline.hang(mount)
+        container.procfs.override(host.reader())
+        container.host_facts.override(host.facts)
+        container.deadline.override(deadline)
+        log.info("serving the fake host %s from %s", scenario.origin, host.root)
+        stop = threading.Event()
+        ticker = _start_ticker(host, scenario.tick, stop)
+        try:
+            yield host
+        finally:
+            stop.set()
+            if ticker is not None:
+                ticker.join()
+
+
+def _start_ticker(
+    host: FakeHost, tick: dict[str, Any] | None, stop: threading.Event
+) -> threading.Thread | None:
+    if tick is None:
+        return None
+    ticks = {key: value for key, value in tick.items() if key != "seconds"}
+    thread = threading.Thread(
+        target=run_ticks, args=(host, float(tick["seconds"]), ticks, stop),
+        name="sysmon-fake-host-tick", daemon=True,
+    )  # fmt: skip
+    thread.start()
+    return thread
+
+
+def run_ticks(host: FakeHost, seconds: float, ticks: dict[str, Any], stop: threading.Event) -> None:
+    """Advance the host every ``seconds`` of real time until ``stop`` is set.
+
+    Files are replaced whole, so the service never reads one half written.
+    """
+    while not stop.wait(seconds):
+        host.advance(seconds, **ticks)
