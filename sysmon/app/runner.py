@@ -85,15 +85,30 @@ def _loop(
                 server.handle_eof()  # answers every request still waiting, right now
                 return 0
             _dispatch(server, splitter.feed(chunk))
-        timers.run_due()
+        _run_timers(timers)
 
 
 def _dispatch(server: Server, items: list[bytes | Oversized]) -> None:
+    """Hand lines over; a bug met on one line is logged and the next line is served."""
     for item in items:
-        if isinstance(item, Oversized):
-            server.handle_oversized(item.limit)
-        else:
-            server.handle_line(item)
+        try:
+            if isinstance(item, Oversized):
+                server.handle_oversized(item.limit)
+            else:
+                server.handle_line(item)
+        except OutputClosed:
+            raise
+        except Exception:
+            log.exception("a line could not be handled; serving goes on")
+
+
+def _run_timers(timers: Timers) -> None:
+    try:
+        timers.run_due()
+    except OutputClosed:
+        raise
+    except Exception:  # the timers still due run on the next turn of the loop
+        log.exception("a timer failed; serving goes on")
 
 
 def _read(fd: int) -> bytes | None:

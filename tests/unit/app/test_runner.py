@@ -275,6 +275,26 @@ def test_an_unreadable_input_is_taken_as_its_end(service, channel):
     assert [m["id"] for m in channel.finish()] == ["subprocess_ready"]
 
 
+def test_a_bug_met_on_one_line_or_timer_is_logged_and_serving_goes_on(service, channel, caplog):
+    real_handle_line = service.server.handle_line
+
+    def handle_line(line):
+        if line == b"boom":
+            raise RuntimeError("a bug")
+        real_handle_line(line)
+
+    service.server.handle_line = handle_line
+    service.timers.call_later(0.0, lambda: 1 / 0)
+    channel.send(b"boom", request("RPCGetUptime", "c-1"))
+    channel.close_input()
+    assert service.serve(channel.input_r) == 0
+    assert [m["id"] for m in channel.finish()] == ["subprocess_ready", "RPCGetUptime"]
+    assert [(r.getMessage(), r.exc_info[0]) for r in caplog.records if r.exc_info] == [
+        ("a line could not be handled; serving goes on", RuntimeError),
+        ("a timer failed; serving goes on", ZeroDivisionError),
+    ]
+
+
 def test_the_fatal_message_is_the_brokers_shape():
     assert fatal_message("sysmon", "config.json: sysmon_broker_timeout: bad value 'x'") == (
         b'{"type":"error","id":"fatal",'
