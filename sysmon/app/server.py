@@ -97,12 +97,10 @@ class Server:
             self._broker_link.fail_all(reason)
 
     def handle_oversized(self, limit: int | None = None) -> None:
-        reason = "message longer than the size limit" + (f" of {limit} bytes" if limit else "")
-        log.warning("dropped a line: %s", reason)
-        if self._broker:
-            self._writer.write(self._envelope.parse_error(reason))
-        else:
-            self._write_jsonrpc(jsonrpc.error(jsonrpc.NULL_ID, jsonrpc.PARSE_ERROR, reason))
+        """A line over the size limit, already dropped unread: a parse error in either dialect."""
+        self._unparseable(
+            b"", "message longer than the size limit" + (f" of {limit} bytes" if limit else "")
+        )
 
     def handle_line(self, line: bytes) -> None:
         if not line or line.isspace():
@@ -130,6 +128,7 @@ class Server:
     # The broker's dialect
 
     def _unparseable(self, line: bytes, reason: str) -> None:
+        """The broker's parse-error, or -32700 for a JSON-RPC client (or one that looks it)."""
         log.warning("unparseable line: %s", reason)
         if self._broker and b'"jsonrpc"' not in line:
             self._writer.write(self._envelope.parse_error(reason))
