@@ -1,13 +1,14 @@
 """A small host for the protocol tests: the real ProcfsReader over a /proc written here.
 
-``write_small_host(root)`` uses plain ``open``, so it writes into pyfakefs when the
-``fs`` fixture is active and into a real directory (``tmp_path``) otherwise; the runner
-tests need the latter, as pyfakefs would also fake their pipes.
+Files are written through a ``create(path, text)`` function: pyfakefs's own
+``fs.create_file`` for the ``fs`` fixture, plain ``pathlib`` for a real directory
+(``tmp_path``), which the runner tests need as pyfakefs would also fake their pipes.
+Going through pyfakefs's API, not a patched ``os``, keeps the files inside the fake
+filesystem whichever other conftest module is loaded under the same name.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,20 +56,18 @@ SMALL_PROC = {
 }
 
 
-def write_files(root: str, files: dict[str, str]) -> None:
-    for relative, text in files.items():
-        path = f"{root}/{relative}"
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(text)
-
-
-def write_small_host(root: str) -> tuple[str, str]:
+def write_small_host(root: str, create: Callable[[str, str], object]) -> tuple[str, str]:
     """Write ``<root>/proc`` and ``<root>/rootfs``; returns both paths."""
     proc, rootfs = f"{root}/proc", f"{root}/rootfs"
-    write_files(proc, SMALL_PROC)
-    write_files(rootfs, {"etc/os-release": 'PRETTY_NAME="Test Linux 1.0"\n'})
+    for relative, text in SMALL_PROC.items():
+        create(f"{proc}/{relative}", text)
+    create(f"{rootfs}/etc/os-release", 'PRETTY_NAME="Test Linux 1.0"\n')
     return proc, rootfs
+
+
+def _create_on_disk(path: str, text: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8")
 
 
 def _metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -> MetricsService:
@@ -96,10 +95,10 @@ def small_host(fs: Any) -> tuple[str, str]:
     """The small host inside pyfakefs, at /host/proc and /host/rootfs; canned broker replies
     stay readable at their real path."""
     fs.add_real_directory(str(BROKER_DATA))
-    return write_small_host("/host")
+    return write_small_host("/host", lambda path, text: fs.create_file(path, contents=text))
 
 
 @pytest.fixture
 def small_host_on_disk(tmp_path: Path) -> tuple[str, str]:
     """The same small host in a real directory, for tests that need real pipes."""
-    return write_small_host(str(tmp_path / "host"))
+    return write_small_host(str(tmp_path / "host"), _create_on_disk)
