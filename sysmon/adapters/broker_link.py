@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sysmon.adapters.stdio import Writer
 from sysmon.domain.ports import BrokerReply, ReplyCallback
@@ -18,6 +18,15 @@ from sysmon.domain.ports import BrokerReply, ReplyCallback
 log = logging.getLogger(__name__)
 
 BROKER_TARGET = "broker"
+
+
+
+class BrokerInbox(Protocol):
+    """Where the server hands the broker's replies: the real link, or a fake broker."""
+
+    def deliver(self, message: Mapping[str, Any]) -> bool: ...
+
+    def fail_all(self, reason: str) -> None: ...
 
 
 class BrokerLink:

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from sysmon.adapters.broker_link import BrokerLink
+from sysmon.adapters.broker_link import BrokerInbox
 from sysmon.adapters.stdio import Writer
 from sysmon.app import jsonrpc
 from sysmon.app.envelope import (
@@ -49,7 +49,7 @@ class Server:
         self,
         metrics: MetricsService,
         message_stats: MessageStatsService | None,
-        broker_link: BrokerLink | None,
+        broker_link: BrokerInbox | None,
         writer: Writer,
         *,
         process_id: str = "sysmon",
