@@ -11,7 +11,7 @@ from sysmon.adapters.fake_clock import FakeClock
 from sysmon.adapters.fake_host import FakeHost
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.errors import ProcfsFormatError, ServiceUnavailable
-from sysmon.domain.models import FsUsage, KernelIdentity, LoadAvg, Uptime
+from sysmon.domain.models import FsUsage, KernelIdentity, LoadAvg, ProcessTally, Uptime
 
 HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
 TREES = sorted(p.name for p in HOSTS.iterdir() if (p / "proc").is_dir())
@@ -207,3 +207,44 @@ def test_script_mistakes_are_refused(fake_host):
         fake_host.break_file("/proc/stat", "melted")
     with pytest.raises(FileNotFoundError):
         fake_host.break_file("/proc/nonexistent", "missing")
+
+
+def test_more_of_the_script_reaches_the_files(fake_host):
+    reader = fake_host.reader()
+    pid = fake_host.spawn("job")
+    fake_host.set_process(pid, state="T", threads=3)
+    assert reader.process_tally() == ProcessTally({"S": 1, "T": 1}, 4)
+    fake_host.set_counters("eth0", rx_bytes=7, tx_errors=2)
+    eth0 = reader.net_dev()[1]
+    assert (eth0.name, eth0.rx_bytes, eth0.tx_errors) == ("eth0", 7, 2)
+    fake_host.set_identity(hostname="web-1", arch=None)  # a kernel before /proc/sys/kernel/arch
+    assert reader.kernel_identity() == KernelIdentity("web-1", "6.8.0-sim", "Linux", None)
+    fake_host.set_os_release(None)
+    assert reader.os_release() is None
+    fake_host.reboot()  # no downtime: booted this very second
+    assert reader.kernel_stat().boot_time == 1_795_766_400
+    fake_host.end(1)  # /proc/1/mountinfo goes with pid 1: the reader falls back to self/
+    assert reader.mounts()[0].path == b"/"
+    assert not os.path.exists("/sim/proc/1")
+    assert fake_host.pids == []
+    assert fake_host.state.next_pid == 2
+
+
+def test_more_script_mistakes_are_refused(fake_host):
+    with pytest.raises(ValueError, match="a mount point is absolute"):
+        fake_host.mount("data")
+    with pytest.raises(KeyError, match="nothing mounted at"):
+        fake_host.unmount("/nowhere")
+    with pytest.raises(ValueError, match="sizes are never negative"):
+        fake_host.resize("/", total=GIB, used=2 * GIB)
+    with pytest.raises(TypeError, match="unknown identity file: domainname"):
+        fake_host.set_identity(domainname="x")
+    fake_host.hide_procfs()
+    with pytest.raises(ValueError, match="procfs not yet hidden"):
+        fake_host.hide_procfs()
+    fake_host.restore_procfs()
+    with pytest.raises(ValueError, match="paths are absolute"):
+        fake_host.repair("proc/stat")
+    without_fs = FakeHost("/other")  # the real-directory mode, though pyfakefs is active
+    with pytest.raises(RuntimeError, match="needs pyfakefs"), without_fs.unprivileged():
+        pass

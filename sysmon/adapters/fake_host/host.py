@@ -63,13 +63,12 @@ class FakeHost:
         cpu_columns: int = len(CPU_COLUMNS),
         facts: HostFacts | None = None,
         state: HostState | None = None,
-        write: bool = True,
     ) -> None:
-        """Write a host under ``root``: ``state`` if given, else the minimal modern host of
-        ``fake_host.minimal`` with ``cpus`` CPUs and a 64 GiB root filesystem.
+        """Write the minimal modern host of ``fake_host.minimal`` under ``root``, with
+        ``cpus`` CPUs and a 64 GiB root filesystem; or, given ``state``, take over the
+        files of that state, already there (a copied tree: see ``from_tree``).
 
-        ``fs`` is the pyfakefs ``FakeFilesystem`` when ``root`` lies inside one;
-        ``write=False`` when the files of ``state`` are already there (a copied tree).
+        ``fs`` is the pyfakefs ``FakeFilesystem`` when ``root`` lies inside one.
         """
         base = root.rstrip("/")
         self.root = base or "/"
@@ -94,12 +93,8 @@ class FakeHost:
             if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
                 for entry in state.mounts:
                     entry.free = max(entry.total - entry.used, 0)
-            if write:
-                self._touch(*all_paths(state))
-                self._commit()
-            else:
-                with self._privileged():
-                    self._apply_sizes()
+            with self._privileged():
+                self._apply_sizes()
             return
         self._state = minimal_state(self._epoch, cpus, cpu_columns, self.facts.user_hz)
         with self.batch():
@@ -122,7 +117,7 @@ class FakeHost:
 
         copy_tree(source, root, fs)
         facts, state = seed_state(root)
-        return cls(root, fs=fs, clock=clock, facts=facts, state=state, write=False)
+        return cls(root, fs=fs, clock=clock, facts=facts, state=state)
 
     def reader(self) -> ProcfsPort:
         """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""

@@ -1,0 +1,76 @@
+"""--fake-host in-process: the container served from a temporary host, then cleaned up."""
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from sysmon.adapters.fake_clock import FakeClock
+from sysmon.app.config import ConfigError, Settings
+from sysmon.app.container import build_container
+from sysmon.app.fake_host_mode import Scenario, build_host, fake_host_mode, play
+
+HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+
+
+def test_no_fake_host_changes_nothing():
+    container = build_container(Settings())
+    with fake_host_mode(None, container) as host:
+        assert host is None
+
+
+def test_a_tree_is_served_from_a_temporary_directory_removed_afterwards(tmp_path):
+    container = build_container(Settings())
+    with fake_host_mode(str(HOSTS / "container"), container) as host:
+        root = Path(host.root)
+        assert root.is_dir()
+        metrics = container.metrics()
+        metrics.start()
+        assert metrics.collect("RPCGetProcessStats")["processes_total"] == 3
+        assert metrics.collect("RPCGetSystemInfo")["distribution"].startswith("Alpine")
+    assert not root.exists()
+
+
+def test_a_ticking_scenario_starts_its_ticker_and_stops_it(tmp_path):
+    scenario = tmp_path / "tick.json"
+    scenario.write_text('{"cpus": 4, "tick": {"seconds": 3600, "busy": 5}}')
+    container = build_container(Settings())
+    with fake_host_mode(str(scenario), container) as host:
+        (ticker,) = [t for t in threading.enumerate() if t.name == "sysmon-fake-host-tick"]
+        assert ticker.is_alive()
+        assert host.reader().kernel_stat().online_cpus == 4
+    assert not ticker.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [
+        ({"name": "x"}, 'step 1: expected {"do": verb, ...} with a verb among add_interface'),
+        ({"do": "rm -rf"}, "step 1: expected"),
+        (
+            {"do": "unmount", "path": "/nowhere"},
+            "step 1 (unmount): \"nothing mounted at b'/nowhere'\"",
+        ),
+        (
+            {"do": "advance", "seconds": 1, "bogus": 2},
+            "step 1 (advance): unknown CPU column: bogus",
+        ),
+    ],
+)
+def test_a_bad_step_is_named(tmp_path, step, error):
+    scenario = Scenario(origin="s.json", steps=[step])
+    with pytest.raises(ConfigError) as raised:
+        build_host(scenario, str(tmp_path / "host"), FakeClock())
+    assert str(raised.value).startswith(f"--fake-host s.json: {error}")
+
+
+def test_a_missing_tree_is_named(tmp_path):
+    scenario = Scenario(origin="s.json", tree=str(tmp_path / "no-such-tree"))
+    with pytest.raises(ConfigError, match=r"--fake-host s\.json: cannot build the host: "):
+        build_host(scenario, str(tmp_path / "host"), FakeClock())
+
+
+def test_steps_play_the_host_verbs(tmp_path):
+    host = build_host(Scenario(origin="s.json"), str(tmp_path / "host"), FakeClock())
+    play(host, {"do": "spawn_many", "count": 3, "state": "R"}, "here")
+    assert host.reader().process_tally().states == {"S": 1, "R": 3}
