@@ -135,6 +135,7 @@ class Section:
     floor_name: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    load: HostLoad | None = None
 
     @property
     def heading(self) -> str:
@@ -174,6 +175,8 @@ def render_section(section: Section) -> list[str]:
             + _ratio_cell(ratio(row.sysmon, row.floor))
         )
     lines.extend(f"  {note}" for note in section.notes)
+    if section.load is not None:
+        lines.append(f"  {section.load.describe()}")
     return lines
 
 
@@ -492,6 +495,52 @@ def python_rss_kib(code: str, workdir: Path, *args: str) -> int:
 
 
 # -- the machine -----------------------------------------------------------------------
+
+
+@dataclass
+class HostLoad:
+    """How busy the whole machine was over a stretch, and how much of that was us."""
+
+    busy_percent: float  # of all CPUs, from /proc/stat
+    ours_percent: float  # of all CPUs: this process and the children it has waited for
+
+    @property
+    def others_percent(self) -> float:
+        return max(self.busy_percent - self.ours_percent, 0.0)
+
+    def describe(self) -> str:
+        return (
+            f"host during this section: CPUs {self.busy_percent:.0f}% busy, "
+            f"{self.ours_percent:.0f}% the benchmark and its children, "
+            f"{self.others_percent:.0f}% everything else"
+        )
+
+
+def _cpu_snapshot() -> tuple[int, int, float, float]:
+    with open("/proc/stat", "rb") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait; no guest
+    times = os.times()
+    ours = times.user + times.system + times.children_user + times.children_system
+    return busy, sum(fields[:8]), ours, time.monotonic()
+
+
+@contextlib.contextmanager
+def host_load() -> Iterator[list[HostLoad]]:
+    """Yields a list that holds the stretch's ``HostLoad`` once the block is over."""
+    found: list[HostLoad] = []
+    before = _cpu_snapshot()
+    yield found
+    after = _cpu_snapshot()
+    ticks = max(after[1] - before[1], 1)
+    cpus = len(os.sched_getaffinity(0)) or 1
+    wall = max(after[3] - before[3], 1e-9)
+    found.append(
+        HostLoad(
+            busy_percent=(after[0] - before[0]) / ticks * 100,
+            ours_percent=(after[2] - before[2]) / (wall * cpus) * 100,
+        )
+    )
 
 
 def source(tree: Path) -> str:

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench import collect, goals, impact, memory, pipes, scan, startup
-    from bench.common import Context, Plan, machine, render_section, say
+    from bench.common import Context, Plan, host_load, machine, render_section, say
 
     signal.signal(signal.SIGTERM, _terminate)
     plan = Plan.make(args.quick, args.requests, args.impact_seconds)
@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sysmon-bench-") as scratch:
         ctx = Context(plan, Path(scratch))
         for module in (collect, scan, pipes, startup, memory, impact):
-            sections.append(module.run(ctx))
+            with host_load() as load:
+                section = module.run(ctx)
+            section.load = load[0]
+            ctx.raw.setdefault("host_load", {})[section.number] = vars(section.load)
+            sections.append(section)
     results = goals.evaluate(ctx.figures)
     say("done")
 
