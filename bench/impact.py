@@ -48,6 +48,13 @@ def run(ctx: Context) -> Section:
         with sysmon_child(ctx, "impact", config, guard=seconds + 300) as child:
             grouped = group is not None and group.add(child.pid)
             time.sleep(1.0)
+            idle_seconds = max(1, seconds // 6)
+            say(f"6. host impact: {idle_seconds} s idle")
+            idle_before = task_cpu_ns(child.pid)
+            idle_start = time.monotonic()
+            time.sleep(idle_seconds)
+            idle_ns = task_cpu_ns(child.pid) - idle_before
+            idle_wall = time.monotonic() - idle_start
             say(f"6. host impact: {seconds} s at one RPCGetSysMetrics a second")
             start = time.monotonic()
             before = (task_cpu_ns(child.pid), stat_cpu_ticks(child.pid))
@@ -87,6 +94,8 @@ def run(ctx: Context) -> Section:
         "per_request_us": whole / seconds / 1000,
         "measured_by": "cgroup" if grouped else "schedstat",
         "psutil_us": psutil_us,
+        "idle_percent": idle_ns / (idle_wall * 1e9) * 100,
+        "idle_seconds": idle_wall,
     }
     ctx.figures["impact"] = figures
 
@@ -105,6 +114,13 @@ def run(ctx: Context) -> Section:
         if key in spent:
             percent = spent[key] / (wall * 1e9) * 100
             section.rows.append(Row(f"% of one core ({names[key]})", percent, fmt="{:.4f}"))
+    section.rows.append(
+        Row(
+            f"% of one core idle, no requests, {idle_wall:.0f} s (schedstat)",
+            figures["idle_percent"],
+            fmt="{:.4f}",
+        )
+    )
     for key in ("cgroup", "schedstat"):
         if key in spent:
             per_request = spent[key] / seconds / 1000
