@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 BROKER_TARGET = "broker"
 
 
-
 class BrokerInbox(Protocol):
     """Where the server hands the broker's replies: the real link, or a fake broker."""
 
