@@ -183,7 +183,7 @@ class Server:
         if entry is None or entry[0] is not stats:
             try:
                 entry = (stats, encode_json(stats))
-            except (TypeError, ValueError) as error:
+            except (TypeError, ValueError, RecursionError) as error:  # nested past the encoder
                 log.warning("message_stats left out: the broker's payload is not JSON: %s", error)
                 return body
             self._stats_encoded = entry
