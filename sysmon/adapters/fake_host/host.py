@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sysmon.adapters.fake_clock import DEFAULT_EPOCH
 from sysmon.adapters.fake_host.disk import HostJsonReader
+from sysmon.adapters.fake_host.files import HostFiles
 from sysmon.adapters.fake_host.minimal import minimal_state
 from sysmon.adapters.fake_host.model import (
     COLUMN,
@@ -20,16 +21,14 @@ from sysmon.adapters.fake_host.model import (
     Process,
     check_names,
 )
-from sysmon.adapters.fake_host.render import MOUNT_FILES, all_paths, render
+from sysmon.adapters.fake_host.render import MOUNT_FILES, all_paths
 from sysmon.adapters.fake_host.text import MEMINFO_UNITLESS
+from sysmon.adapters.fake_host.tree import copy_tree, seed_state
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DEFAULT_EXCLUDE_FSTYPES
 from sysmon.domain.models import CPU_COLUMNS, HostFacts
 from sysmon.domain.ports import ProcfsPort
 
-BREAKS = ("missing", "empty", "truncated", "garbage", "unreadable")
-HIDES = ("unmounted", "missing", "unreadable")
-GARBAGE = b"\x00\xfe not kernel text \xff\n"
 MEMINFO_NAMES = {
     "total": "MemTotal", "free": "MemFree", "available": "MemAvailable", "buffers": "Buffers",
     "cached": "Cached", "shared": "Shmem", "sreclaimable": "SReclaimable",
@@ -70,39 +69,29 @@ class FakeHost:
 
         ``fs`` is the pyfakefs ``FakeFilesystem`` when ``root`` lies inside one.
         """
-        base = root.rstrip("/")
-        self.root = base or "/"
-        self.procfs_root = f"{base}/proc"
-        self.rootfs_root = f"{base}/rootfs"
-        self.host_json = f"{base}/host.json"
         self.facts = facts or _DEFAULT_FACTS
-        self._fs = fs
         self._clock = clock
         self._epoch = clock.time() if clock is not None else DEFAULT_EPOCH
-        self._proc_dir = self.procfs_root
-        self._hidden: str | None = None
-        self._dirty: set[str] = set()
-        self._gone: set[int] = set()
         self._lingering: set[int] = set()
-        self._broken: dict[str, str] = {}
-        self._batch = 0
-        self._next_minor = 1
         if state is not None:
             self._state = state
             self._next_minor = len(state.mounts) + 1
+            self._files = HostFiles(root, fs, state, self.facts)
             if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
                 for entry in state.mounts:
                     entry.free = max(entry.total - entry.used, 0)
-            with self._privileged():
-                self._apply_sizes()
+            with self._files.privileged():
+                self._files.apply_sizes()
             return
         self._state = minimal_state(self._epoch, cpus, cpu_columns, self.facts.user_hz)
+        self._next_minor = 1
+        self._files = HostFiles(root, fs, self._state, self.facts)
         with self.batch():
             self.mount("/", "ext4", total=64 * GIB, used=16 * GIB, device="253:1",
                        source="/dev/vda1")  # fmt: skip
             for path, fstype in _MINIMAL_MOUNTS:
                 self.mount(path, fstype)
-            self._touch(*all_paths(self._state))
+            self._files.touch(*all_paths(self._state))
 
     @classmethod
     def from_tree(
@@ -113,15 +102,29 @@ class FakeHost:
         The tree is copied under ``root`` and read back through the real ``ProcfsReader``
         to seed the script's state; files the script never touches stay as captured.
         """
-        from sysmon.adapters.fake_host.tree import copy_tree, seed_state
-
         copy_tree(source, root, fs)
         facts, state = seed_state(root)
         return cls(root, fs=fs, clock=clock, facts=facts, state=state)
 
+    @property
+    def root(self) -> str:
+        return self._files.root
+
+    @property
+    def procfs_root(self) -> str:
+        return self._files.procfs_root
+
+    @property
+    def rootfs_root(self) -> str:
+        return self._files.rootfs_root
+
+    @property
+    def host_json(self) -> str:
+        return self._files.host_json
+
     def reader(self) -> ProcfsPort:
         """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""
-        if self._fs is not None:
+        if self._files.fs is not None:
             return ProcfsReader(self.procfs_root, self.rootfs_root)
         return HostJsonReader(self.procfs_root, self.rootfs_root, self.host_json)
 
@@ -179,10 +182,10 @@ class FakeHost:
         self._state.uptime_centis += round(seconds * 100)
         self._state.idle_centis += deltas[COLUMN["idle"]] * 100 // hz
         self._epoch += seconds
-        self._gone.update(self._lingering)  # an exited process's directory is gone by now
+        self._files.drop(*self._lingering)  # an exited process's directory is gone by now
         self._lingering.clear()
-        self._touch("/proc/stat", "/proc/uptime")
-        self._commit()
+        self._files.touch("/proc/stat", "/proc/uptime")
+        self._files.commit()
         if self._clock is not None:
             self._clock.advance(seconds)
 
@@ -194,8 +197,8 @@ class FakeHost:
         for name, value in ticks.items():
             totals[COLUMN[name]] = value
         self._state.cpus.set_aggregate(totals)
-        self._touch("/proc/stat")
-        self._commit()
+        self._files.touch("/proc/stat")
+        self._files.commit()
 
     def _check_columns(self, values: list[int]) -> None:
         columns = self._state.cpus.columns
@@ -221,15 +224,17 @@ class FakeHost:
         state.uptime_centis = state.idle_centis = state.ctxt = 0
         state.loads = (0.0, 0.0, 0.0)
         init = state.processes.get(1)
-        self._gone.update(state.processes, self._lingering)
-        self._gone.discard(1)
+        self._files.drop(*state.processes, *self._lingering)
+        self._files.keep(1)
         self._lingering.clear()
         state.processes = {1: Process(init.name if init else b"systemd", "S", 1, 0, 0)}
         state.next_pid, state.forks = 2, 1
         for interface in state.interfaces.values():
             interface.counters = [0] * len(interface.counters)
-        self._touch("/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/net/dev", "/proc/1/stat")
-        self._commit()
+        self._files.touch(
+            "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/net/dev", "/proc/1/stat"
+        )
+        self._files.commit()
 
     # -- memory and load ------------------------------------------------------------------
 
@@ -251,19 +256,19 @@ class FakeHost:
         self._state.meminfo.update(values)
         for key in remove:
             self._state.meminfo.pop(key, None)
-        self._touch("/proc/meminfo")
-        self._commit()
+        self._files.touch("/proc/meminfo")
+        self._files.commit()
 
     def set_low_watermarks(self, **zones: int) -> None:
         """/proc/zoneinfo's ``low`` watermark (pages) per zone, e.g. ``Normal=8192``."""
         self._state.zones = list(zones.items())
-        self._touch("/proc/zoneinfo")
-        self._commit()
+        self._files.touch("/proc/zoneinfo")
+        self._files.commit()
 
     def set_load(self, load1: float, load5: float, load15: float) -> None:
         self._state.loads = (load1, load5, load15)
-        self._touch("/proc/loadavg")
-        self._commit()
+        self._files.touch("/proc/loadavg")
+        self._files.commit()
 
     # -- processes ------------------------------------------------------------------------
 
@@ -282,9 +287,9 @@ class FakeHost:
         raw = name.encode() if isinstance(name, str) else name
         start = host.uptime_centis * self.facts.user_hz // 100
         host.processes[pid] = Process(raw, state, threads, ppid, start)
-        self._gone.discard(pid)
-        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
-        self._commit()
+        self._files.keep(pid)
+        self._files.touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        self._files.commit()
         return pid
 
     def spawn_many(
@@ -300,11 +305,14 @@ class FakeHost:
         """
         if self._state.processes.pop(pid, None) is None:
             raise KeyError(f"no process {pid}")
-        (self._lingering if mid_scan else self._gone).add(pid)
-        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        if mid_scan:
+            self._lingering.add(pid)
+        else:
+            self._files.drop(pid)
+        self._files.touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
         if pid == 1:
-            self._touch("/proc/1/mountinfo")
-        self._commit()
+            self._files.touch("/proc/1/mountinfo")
+        self._files.commit()
 
     def set_process(
         self, pid: int, *, state: str | None = None, threads: int | None = None
@@ -312,8 +320,8 @@ class FakeHost:
         process = self._state.processes[pid]
         process.state = process.state if state is None else state
         process.threads = process.threads if threads is None else threads
-        self._touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
-        self._commit()
+        self._files.touch(f"/proc/{pid}/stat", "/proc/stat", "/proc/loadavg")
+        self._files.commit()
 
     # -- network --------------------------------------------------------------------------
 
@@ -325,33 +333,33 @@ class FakeHost:
         interface = Interface(width=width)
         interface.set(counters)
         self._state.interfaces[name] = interface
-        self._touch("/proc/net/dev")
-        self._commit()
+        self._files.touch("/proc/net/dev")
+        self._files.commit()
 
     def remove_interface(self, name: str) -> None:
         del self._state.interfaces[name]
-        self._touch("/proc/net/dev")
-        self._commit()
+        self._files.touch("/proc/net/dev")
+        self._files.commit()
 
     def move(self, name: str, **deltas: int) -> None:
         """Add to an interface's counters; past ``2 ** width`` they wrap, as the kernel's do."""
         check_names(deltas, NET_COUNTER, "counter")
         self._state.interfaces[name].move(deltas)
-        self._touch("/proc/net/dev")
-        self._commit()
+        self._files.touch("/proc/net/dev")
+        self._files.commit()
 
     def set_counters(self, name: str, **values: int) -> None:
         check_names(values, NET_COUNTER, "counter")
         self._state.interfaces[name].set(values)
-        self._touch("/proc/net/dev")
-        self._commit()
+        self._files.touch("/proc/net/dev")
+        self._files.commit()
 
     def reset_interface(self, name: str) -> None:
         """Every counter back to 0, as when a driver is reloaded."""
         interface = self._state.interfaces[name]
         interface.counters = [0] * len(interface.counters)
-        self._touch("/proc/net/dev")
-        self._commit()
+        self._files.touch("/proc/net/dev")
+        self._files.commit()
 
     # -- filesystems ----------------------------------------------------------------------
 
@@ -384,20 +392,20 @@ class FakeHost:
         entry = MountEntry(mount_id, raw, fstype, device, source or "none")
         self._size(entry, total, used, free)
         self._state.mounts.append(entry)
-        self._touch(*MOUNT_FILES)
-        self._commit()
+        self._files.touch(*MOUNT_FILES)
+        self._files.commit()
         return device
 
     def unmount(self, path: str | bytes) -> None:
         """Unmount the filesystem mounted last at ``path``."""
         self._state.mounts.remove(self._mounted(path))
-        self._touch(*MOUNT_FILES)
-        self._commit()
+        self._files.touch(*MOUNT_FILES)
+        self._files.commit()
 
     def resize(self, path: str | bytes, *, total: int, used: int, free: int | None = None) -> None:
         self._size(self._mounted(path), total, used, free)
-        self._touch("/host.json")
-        self._commit()
+        self._files.touch("/host.json")
+        self._files.commit()
 
     def _mounted(self, path: str | bytes) -> MountEntry:
         raw = os.fsencode(path)
@@ -410,7 +418,7 @@ class FakeHost:
         free = total - used if free is None else free
         if min(total, used, free) < 0:
             raise ValueError(f"sizes are never negative: total {total}, used {used}, free {free}")
-        if self._fs is not None and free != total - used:
+        if self._files.fs is not None and free != total - used:
             raise ValueError("inside pyfakefs a filesystem's free space is total - used")
         entry.total, entry.used, entry.free = total, used, free
 
@@ -420,14 +428,14 @@ class FakeHost:
         """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch`` (None: no file)."""
         check_names(names, IDENTITY_FILES, "identity file")
         self._state.identity.update(names)
-        self._touch(*(f"/proc/sys/kernel/{name}" for name in names))
-        self._commit()
+        self._files.touch(*(f"/proc/sys/kernel/{name}" for name in names))
+        self._files.commit()
 
     def set_os_release(self, text: str | bytes | None) -> None:
         """The rootfs's os-release (None: a root filesystem without one)."""
         self._state.os_release = text.encode() if isinstance(text, str) else text
-        self._touch(self._state.os_release_path)
-        self._commit()
+        self._files.touch(self._state.os_release_path)
+        self._files.commit()
 
     # -- breaking things ------------------------------------------------------------------
 
@@ -438,30 +446,11 @@ class FakeHost:
         default), ``garbage``, or ``unreadable`` (mode 000: refuses only a non-root reader,
         see ``unprivileged``). ``path`` is ``/proc/…``; other paths are under the rootfs.
         """
-        if how not in BREAKS:
-            raise ValueError(f"how must be one of {', '.join(BREAKS)}, not {how!r}")
-        text = render(self._state, self.facts, path)
-        if text is None:
-            raise FileNotFoundError(f"{path} is not a file of this host")
-        self._broken[path] = how
-        disk = self._disk_path(path)
-        with self._privileged():
-            if how == "missing":
-                self._remove(disk)
-                return
-            cut = len(text) // 2 if keep is None else keep
-            broken = {"empty": b"", "garbage": GARBAGE, "truncated": text[:cut]}.get(how, text)
-            self._write(disk, broken)
-            if how == "unreadable":
-                os.chmod(disk, 0)
+        self._files.break_file(path, how, keep)
 
     def repair(self, path: str) -> None:
         """Write the file again as the script has it now."""
-        if self._broken.pop(path, None) == "unreadable":
-            with self._privileged():
-                os.chmod(self._disk_path(path), 0o644)
-        self._touch(path)
-        self._commit()
+        self._files.repair(path)
 
     def hide_procfs(self, how: str = "unmounted") -> None:
         """Make the whole procfs root unusable until ``restore_procfs``.
@@ -470,165 +459,17 @@ class FakeHost:
         ``unreadable``: mode 000 (refuses only a non-root reader). The script goes on
         changing the hidden tree meanwhile.
         """
-        if how not in HIDES or self._hidden is not None:
-            raise ValueError(f"how must be one of {', '.join(HIDES)}, and procfs not yet hidden")
-        with self._privileged():
-            if how == "unreadable":
-                os.chmod(self.procfs_root, 0)
-            else:
-                self._proc_dir = f"{self.root.rstrip('/')}/.proc-hidden"
-                os.rename(self.procfs_root, self._proc_dir)
-                if how == "unmounted":
-                    os.mkdir(self.procfs_root)
-        self._hidden = how
+        self._files.hide(how)
 
     def restore_procfs(self) -> None:
-        with self._privileged():
-            if self._hidden == "unreadable":
-                os.chmod(self.procfs_root, 0o755)
-            elif self._hidden is not None:
-                if self._hidden == "unmounted":
-                    os.rmdir(self.procfs_root)
-                os.rename(self._proc_dir, self.procfs_root)
-                self._proc_dir = self.procfs_root
-        self._hidden = None
+        self._files.restore()
 
-    @contextmanager
-    def unprivileged(self, uid: int = 1000) -> Iterator[None]:
+    def unprivileged(self, uid: int = 1000) -> AbstractContextManager[None]:
         """Read as a non-root user in the block: pyfakefs's root, like the kernel's, reads
         anything. The host still writes its own files with root's rights.
         """
-        if self._fs is None:
-            raise RuntimeError("an unprivileged reader needs pyfakefs (FakeHost(fs=...))")
-        from pyfakefs import helpers
+        return self._files.unprivileged(uid)
 
-        previous = helpers.get_uid()
-        helpers.set_uid(uid)
-        try:
-            yield
-        finally:
-            helpers.set_uid(previous)
-
-    # -- writing --------------------------------------------------------------------------
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """Write what the block changes once, at its end (a large host in one pass)."""
-        self._batch += 1
-        try:
-            yield
-        finally:
-            self._batch -= 1
-            self._commit()
-
-    def _touch(self, *paths: str) -> None:
-        self._dirty.update(paths)
-
-    def _commit(self) -> None:
-        if self._batch:
-            return
-        dirty, self._dirty = sorted(self._dirty), set()
-        gone, self._gone = sorted(self._gone), set()
-        with self._privileged():
-            for path in dirty:
-                if path not in self._broken:
-                    self._put(self._disk_path(path), render(self._state, self.facts, path))
-            for pid in gone:
-                self._remove_pid_dir(pid)
-            if any(not path.startswith("/proc/") for path in dirty):
-                self._apply_sizes()  # pyfakefs counts what is written under the rootfs
-
-    def _put(self, disk: str, data: bytes | None) -> None:
-        if data is None:
-            self._remove(disk)
-        else:
-            self._write(disk, data)
-
-    def _write(self, disk: str, data: bytes) -> None:
-        parent, _, name = disk.rpartition("/")
-        # A real tree may be read by a running service meanwhile (``sysmon --fake-host``):
-        # a file that is there already is replaced whole, never seen half written.
-        target = disk if self._fs is not None else f"{parent}/.{name}.tmp"
-        try:
-            file = open(target, "wb")  # noqa: SIM115 - closed below, whichever open it was
-        except FileNotFoundError:
-            os.makedirs(parent, exist_ok=True)
-            target = disk  # in a new directory: there is no older file to replace
-            file = open(target, "wb")  # noqa: SIM115
-        with file:
-            file.write(data)
-        if target != disk:
-            os.replace(target, disk)
-
-    @staticmethod
-    def _remove(disk: str) -> None:
-        with suppress(FileNotFoundError):
-            os.remove(disk)
-
-    def _remove_pid_dir(self, pid: int) -> None:
-        directory = f"{self._proc_dir}/{pid}"
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            return
-        for name in names:
-            self._remove(f"{directory}/{name}")
-        os.rmdir(directory)
-
-    def _disk_path(self, path: str) -> str:
-        if path == "/host.json":
-            return self.host_json
-        if path.startswith("/proc/"):
-            return self._proc_dir + path[len("/proc") :]
-        if not path.startswith("/"):
-            raise ValueError(f"paths are absolute (/proc/… or under the rootfs), not {path!r}")
-        return self.rootfs_root + path
-
-    @contextmanager
-    def _privileged(self) -> Iterator[None]:
-        """Write as root whichever user the test reads as (pyfakefs; a real tree is ours)."""
-        if self._fs is None:
-            yield
-            return
-        from pyfakefs import helpers
-
-        previous = helpers.get_uid()
-        helpers.set_uid(0)
-        try:
-            yield
-        finally:
-            helpers.set_uid(previous)
-
-    def _apply_sizes(self) -> None:
-        """Mount point directories, and inside pyfakefs a device of each mount's size.
-
-        pyfakefs keeps its mount table as text: a mount point whose name is not UTF-8
-        would break its every lookup, so there such a path is measured on the device
-        that holds it.
-        """
-        for entry in self._state.mounts:
-            if self._fs is not None and not _is_utf8(entry.path):
-                continue
-            directory = self.rootfs_root + os.fsdecode(entry.path).rstrip("/")
-            if not os.path.isdir(directory):
-                os.makedirs(directory)
-            if self._fs is not None:
-                self._size_device(self._fs, directory, entry)
-
-    @staticmethod
-    def _size_device(fs: Any, directory: str, entry: MountEntry) -> None:
-        # An absolute path with its drive: under Windows emulation pyfakefs would otherwise
-        # make the mount point a second tree beside the files already there.
-        where = fs.absnormpath(directory)
-        device = fs.add_mount_point(where, can_exist=True)
-        fs.set_disk_usage(max(entry.total, device["used_size"]), where)
-        fs.change_disk_usage(entry.used - device["used_size"], where, device["idev"])
-        fs.set_disk_usage(entry.total, where)
-
-
-def _is_utf8(path: bytes) -> bool:
-    try:
-        path.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        return self._files.batch()
