@@ -104,9 +104,17 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: Any) -> None:
+    """Serve a fake host through ``container``; imported only when asked for, to keep
+    the simulation code out of a real service's start-up."""
+    if source is not None:
+        from sysmon.app.fake_host_mode import fake_host_mode
+
+        stack.enter_context(fake_host_mode(source, container))
+
+
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
-    from sysmon.app.fake_host_mode import fake_host_mode
     from sysmon.domain.errors import SysmonError
     from sysmon.domain.metrics import METHODS, describe
 
@@ -115,7 +123,7 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(fake_host_mode(args.fake_host, container))
+            _with_fake_host(stack, args.fake_host, container)
         except ConfigError as error:
             return _fail(str(error))
         metrics = container.metrics()
@@ -139,13 +147,12 @@ def _methods() -> int:
 
 def _serve(settings: Settings, input_fd: int, output_fd: int, fake_host: str | None = None) -> int:
     from sysmon.app.container import build_container
-    from sysmon.app.fake_host_mode import fake_host_mode
     from sysmon.app.runner import serve
 
     container = build_container(settings, input_fd=input_fd, output_fd=output_fd)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(fake_host_mode(fake_host, container))
+            _with_fake_host(stack, fake_host, container)
         except ConfigError as error:  # a fake host that cannot be built
             return _fatal(settings.process_id, output_fd, str(error))
         return serve(
