@@ -248,3 +248,47 @@ def test_more_script_mistakes_are_refused(fake_host):
     without_fs = FakeHost("/other")  # the real-directory mode, though pyfakefs is active
     with pytest.raises(RuntimeError, match="needs pyfakefs"), without_fs.unprivileged():
         pass
+
+
+def test_a_kernel_before_mountinfo_gets_its_mounts_in_proc_mounts(fake_fs):
+    host = FakeHost.from_tree(str(HOSTS / "legacy-2.6.18"), "/sim", fs=fake_fs)
+    host.mount("/data", "ext3", total=8 * GIB, used=2 * GIB, source="/dev/sdb1")
+    assert read(host, "/proc/mounts").splitlines()[-1] == b"/dev/sdb1 /data ext3 rw 0 0"
+    assert not os.path.exists("/sim/proc/self/mountinfo")
+    data = host.reader().mounts()[-1]
+    assert (data.path, data.device, data.source) == (b"/data", "/dev/sdb1", "/dev/sdb1")
+
+
+def test_odd_corners_of_the_script(fake_host):
+    fake_host.state.next_pid = 1  # pid 1 is taken: the next free one is used
+    assert fake_host.spawn("next") == 2
+    with fake_host.batch():  # a process that comes and goes between two writes
+        short = fake_host.spawn("short-lived")
+        fake_host.end(short)
+    assert not os.path.exists(f"/sim/proc/{short}")
+    fake_host.restore_procfs()  # nothing hidden: nothing to do
+    with pytest.raises(ValueError, match="does not fit a 32-bit counter"):
+        fake_host.add_interface("ppp0", width=32, rx_bytes=1 << 32)
+
+
+def test_a_kernel_prints_four_to_ten_cpu_columns(fake_fs):
+    with pytest.raises(ValueError, match="a cpu line has 4 to 10 columns, not 3"):
+        FakeHost("/sim", fs=fake_fs, cpu_columns=3)
+    host = FakeHost("/old", fs=fake_fs, cpu_columns=4)  # 2.4: iowait and the rest are idle
+    assert read(host, "/proc/stat").splitlines()[0] == b"cpu  10000 0 6000 184000"
+
+
+def test_host_json_must_be_an_object_and_may_be_absent(tmp_path):
+    host = FakeHost(str(tmp_path / "host"))
+    reader = host.reader()
+    Path(host.host_json).write_text("[]")
+    with pytest.raises(ValueError, match=r"host\.json: expected a JSON object"):
+        reader.fs_usage(b"/")
+    Path(host.host_json).unlink()
+    with pytest.raises(FileNotFoundError):
+        reader.fs_usage(b"/")
+
+
+@pytest.mark.parametrize("fake_host_tree", [str(HOSTS / "container")])
+def test_the_fake_host_fixture_starts_from_a_named_tree(fake_host):
+    assert fake_host.reader().kernel_identity().hostname == "c0ffee123456"

@@ -62,3 +62,14 @@ def test_a_timer_runs_at_its_deadline_even_where_float_steps_fall_short(fake_fs)
     sim.wait(a)
     sim.wait(20)
     assert ran == [b]
+
+
+def test_a_broker_reply_on_the_input_is_not_for_the_fake_broker(sim_service):
+    reply = {"type": "response", "id": "RPCGetMessageStats", "correlation_id": "sysmon-rpc-9"}
+    assert sim_service.send(reply) == []  # handed to the broker link, which waits for none
+    assert sim_service.transcript.entries[-1].direction == "in"
+
+
+def test_a_transcript_has_four_directions(sim_service):
+    with pytest.raises(ValueError, match="direction must be one of in, out"):
+        sim_service.transcript.add(0.0, "sideways", "?")
