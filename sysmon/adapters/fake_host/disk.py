@@ -55,12 +55,15 @@ def read_host_json(path: str) -> dict[str, Any]:
     return document
 
 
+DEFAULT_FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
+
+
 def facts_from(document: dict[str, Any]) -> HostFacts:
-    defaults = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
+    """host.json's facts; those it does not give are the ``DEFAULT_FACTS``."""
     return HostFacts(
-        user_hz=int(document.get("user_hz", defaults.user_hz)),
-        page_size=int(document.get("page_size", defaults.page_size)),
-        machine=str(document.get("machine", defaults.machine)),
+        user_hz=int(document.get("user_hz", DEFAULT_FACTS.user_hz)),
+        page_size=int(document.get("page_size", DEFAULT_FACTS.page_size)),
+        machine=str(document.get("machine", DEFAULT_FACTS.machine)),
     )
 
 

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sysmon.adapters.fake_clock import DEFAULT_EPOCH
-from sysmon.adapters.fake_host.disk import HostJsonReader
+from sysmon.adapters.fake_host.disk import DEFAULT_FACTS, HostJsonReader
 from sysmon.adapters.fake_host.files import HostFiles
 from sysmon.adapters.fake_host.minimal import minimal_state
 from sysmon.adapters.fake_host.model import (
@@ -37,7 +37,6 @@ MEMINFO_NAMES = {
 GIB = 1 << 30
 KIB = 1 << 10
 _PSEUDO_FSTYPES = frozenset(DEFAULT_EXCLUDE_FSTYPES) - {"overlay", "squashfs"}
-_DEFAULT_FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
 _MINIMAL_MOUNTS = (("/proc", "proc"), ("/sys", "sysfs"), ("/dev", "devtmpfs"), ("/run", "tmpfs"))
 
 
@@ -69,7 +68,7 @@ class FakeHost:
 
         ``fs`` is the pyfakefs ``FakeFilesystem`` when ``root`` lies inside one.
         """
-        self.facts = facts or _DEFAULT_FACTS
+        self.facts = facts or DEFAULT_FACTS
         self._clock = clock
         self._epoch = clock.time() if clock is not None else DEFAULT_EPOCH
         self._lingering: set[int] = set()

@@ -14,6 +14,7 @@ from typing import Any
 
 from sysmon.adapters.fake_host.disk import facts_from, mount_key, read_host_json
 from sysmon.adapters.fake_host.model import (
+    NET_COUNTER,
     STAT_FIELDS,
     Cpus,
     HostState,
@@ -132,14 +133,8 @@ def _processes(proc: str) -> dict[int, Process]:
 
 def _interface(dev: NetDev) -> Interface:
     interface = Interface()
-    interface.set({name: getattr(dev, name) for name in _NET_FIELDS})
+    interface.set({name: getattr(dev, name) for name in NET_COUNTER})
     return interface
-
-
-_NET_FIELDS = (
-    "rx_bytes", "rx_packets", "rx_errors", "rx_dropped",
-    "tx_bytes", "tx_packets", "tx_errors", "tx_dropped",
-)  # fmt: skip
 
 
 def _has_mountinfo(proc: str) -> bool:
