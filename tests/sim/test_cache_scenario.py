@@ -6,19 +6,10 @@ the same payload still comes back, byte for byte; at the window's end the servic
 reads again and says so.
 """
 
+from sysmon.domain.metrics import METHODS
+
 GIB = 1 << 30
 EPOCH = 1_795_766_400.0
-METHODS = (
-    "RPCGetMemoryInfo",
-    "RPCGetLoadAverage",
-    "RPCGetUptime",
-    "RPCGetNetworkStats",
-    "RPCGetProcessStats",
-    "RPCGetSystemInfo",
-    "RPCGetDiskUsage",
-    "RPCCPUUsage",
-    "RPCGetSysMetrics",
-)
 
 
 def payload_line(sim, method):

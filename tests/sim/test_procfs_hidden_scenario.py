@@ -3,18 +3,7 @@
 import pytest
 
 from sysmon.app.config import Settings
-
-PROCFS_METHODS = (
-    "RPCGetMemoryInfo",
-    "RPCGetLoadAverage",
-    "RPCGetUptime",
-    "RPCGetNetworkStats",
-    "RPCGetProcessStats",
-    "RPCGetSystemInfo",
-    "RPCGetDiskUsage",
-    "RPCCPUUsage",
-    "RPCGetSysMetrics",
-)
+from sysmon.domain.metrics import METHODS  # every one of them reads procfs
 
 
 @pytest.fixture
@@ -23,7 +12,7 @@ def sim_settings():
 
 
 def errors(sim):
-    replies = {method: sim.request(method) for method in PROCFS_METHODS}
+    replies = {method: sim.request(method) for method in METHODS}
     return {method: (r["type"], r["error"], r["payload"]["code"]) for method, r in replies.items()}
 
 
@@ -34,7 +23,7 @@ def test_procfs_unmounted_then_back(sim_service, fake_host):
     fake_host.hide_procfs()  # an empty directory where /proc was, as an unmounted procfs
     sim.advance(1, busy=100)
     text = "ServiceUnavailable: /sim/proc is not readable: empty"
-    assert errors(sim) == dict.fromkeys(PROCFS_METHODS, ("error", text, "ServiceUnavailable"))
+    assert errors(sim) == dict.fromkeys(METHODS, ("error", text, "ServiceUnavailable"))
     fake_host.restore_procfs()
     sim.advance(1, busy=60)
     # The window runs from the last sample that worked (t = 1) to now (t = 3):
