@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DEFAULT_EPOCH = 1_795_766_400.0  # 2026-11-27T00:00:00Z
+DEFAULT_EPOCH = 1_795_766_400.0  # 2026-11-27T08:00:00Z
 
 
 class FakeClock:

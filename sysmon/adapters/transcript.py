@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sysmon.adapters.broker_link import BrokerInbox
 from sysmon.domain.ports import BrokerPort, BrokerReply, ReplyCallback
 
 DIRECTIONS = ("in", "out", "to-broker", "from-broker")
@@ -52,12 +53,8 @@ class Transcript:
         return [json.loads(e.text) for e in self.entries if e.direction == direction]
 
 
-class BrokerLinkLike(BrokerPort, Protocol):
-    """What the server asks of its broker link beyond the port (``BrokerLink``, ``FakeBroker``)."""
-
-    def deliver(self, message: Mapping[str, Any]) -> bool: ...
-
-    def fail_all(self, reason: str) -> None: ...
+class BrokerLinkLike(BrokerPort, BrokerInbox, Protocol):
+    """A broker that both answers the port and takes the server's incoming replies."""
 
 
 class RecordingBroker:
