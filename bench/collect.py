@@ -176,7 +176,7 @@ FLOOR_VARIANTS: dict[str, Callable[[int], float]] = {
 
 
 def statvfs_via_deadline(deadline: Any, mount: bytes) -> Callable[[], Any]:
-    """One mount's statvfs the way sysmon runs it: on a new thread, waited for."""
+    """One mount's statvfs the way sysmon runs it: handed to a worker thread, waited for."""
     return lambda: deadline.call("bench", lambda: os.statvfs(mount), 1.0)
 
 
@@ -212,7 +212,7 @@ def run(ctx: Context) -> Section:
         "raw": raw_methods(mounts),
     }
     # Where RPCGetSysMetrics spends its time: each reader call (read + parse) beside the
-    # bare read of its file, and one mount's statvfs the way sysmon runs it (a new thread).
+    # bare read of its file, and one mount's statvfs the way sysmon runs it (on a worker).
     mount = mounts[0] if mounts else b"/"
     probes: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
         f"  ProcfsReader.{call}()": (getattr(procfs, call), read_files((f"{PROC}/{name}",)))
@@ -295,7 +295,7 @@ def run(ctx: Context) -> Section:
     )
     section.notes.append(
         "indented rows: the parts of RPCGetSysMetrics; ProcfsReader calls (read + parse) "
-        "beside the read of their file, ThreadDeadline.call (a new thread per mount) beside "
+        "beside the read of their file, ThreadDeadline.call (a reused worker thread) beside "
         "os.statvfs inline."
     )
     section.notes.append(
