@@ -74,7 +74,7 @@ class MessageStatsService:
     def fail_pending(self, reason: str) -> None:
         """Give up on the query in flight now (its reply can no longer arrive)."""
         if self._waiters:
-            self._give_up(self._generation, reason)
+            self._give_up(self._generation, reason, logging.INFO)  # shutting down: no news
 
     def _on_reply(self, generation: int, reply: BrokerReply) -> None:
         if generation != self._generation or not self._waiters:
@@ -89,12 +89,15 @@ class MessageStatsService:
         if generation == self._generation and self._waiters:
             self._give_up(generation, f"no reply within {self._timeout:g}s")
 
-    def _give_up(self, generation: int, reason: str) -> None:
+    def _give_up(self, generation: int, reason: str, level: int = logging.WARNING) -> None:
         if self._pending is not None:
             self._broker.cancel(self._pending)
         self._quiet_until = self._clock.monotonic() + self._retry
-        log.warning(
-            "message_stats left out: %s; not asking the broker again for %gs", reason, self._retry
+        log.log(
+            level,
+            "message_stats left out: %s; not asking the broker again for %gs",
+            reason,
+            self._retry,
         )
         self._finish(None)
 
