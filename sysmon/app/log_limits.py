@@ -45,6 +45,16 @@ class RepeatLimiter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "sysmon_summary", False):
             return True
+        # One limiter serves every handler (stderr and the log file): a record is counted
+        # once, and each handler gets the same answer for it.
+        decided: bool | None = getattr(record, "sysmon_repeat_passed", None)
+        if decided is not None:
+            return decided
+        passed = self._count(record)
+        record.sysmon_repeat_passed = passed
+        return passed
+
+    def _count(self, record: logging.LogRecord) -> bool:
         key = (record.name, record.levelno, str(record.msg))
         now = self._monotonic()
         window = self._windows.get(key)

@@ -1051,3 +1051,27 @@ def test_the_odd_inputs_through_a_spawned_sysmon(tmp_path):
         ("jsonrpc", 1.5, True, None),
         ("jsonrpc", "last", True, None),
     ]
+
+
+@pytest.mark.e2e
+def test_a_flood_of_bad_lines_logs_a_few_lines_and_a_summary(tmp_path):
+    """20,100 bad lines of two kinds: stderr and the log file each hold the first five
+    warnings of each kind and one summary counting exactly the lines held back, while
+    every bad line still gets its reply."""
+    (tmp_path / "config.json").write_text(json.dumps({"logging": {"dir": str(tmp_path / "logs")}}))
+    flood = b"hello\n" * 15_000 + b'{"type":"request","id":5}\n' * 5_000 + b"[\n" * 100
+    child = spawn_sysmon(tmp_path)
+    stdout, stderr = child.communicate(flood, timeout=GUARD)
+    assert child.returncode == 0
+    replies = stdout.splitlines()[1:]
+    assert len(replies) == 20_100
+    assert all(json.loads(reply)["id"] == "parse-error" for reply in replies)
+    log_file = (tmp_path / "logs" / "sysmon.log").read_bytes()
+    for log in (stderr.decode(), log_file.decode()):
+        messages = [line.split(": ", 1)[1] for line in log.splitlines()]
+        assert messages == [
+            *["unparseable line: Expecting value: line 1 column 1 (char 0)"] * 5,
+            *['undecodable message: field "id" must be a string, not a JSON number'] * 5,
+            "… 4,995 more like this from sysmon.app.server: undecodable message: %s",
+            "… 15,095 more like this from sysmon.app.server: unparseable line: %s",
+        ]
