@@ -804,6 +804,7 @@ class FuzzReport:
     lost: int = 0
     extra: int = 0
     mismatched: int = 0  # replies that did not name their request's id
+    invalid: int = 0  # output lines that are not one line of ASCII JSON
     broker_queries: int = 0
     broker_ignored: int = 0
     exit_status: int | None = None
@@ -833,10 +834,11 @@ def run_spawned_fuzz(
 
     sysmon answers in order except a broker-dialect RPCGetSysMetrics, which may wait for
     the broker: so the replies read before marker N's are line N's, and the
-    RPCGetSysMetrics replies are counted against the lines owed one, wherever they come.
-    The broker's queries are answered, or ignored with probability ``ignore_broker``.
+    RPCGetSysMetrics replies are matched, by correlation_id and target, against the
+    lines owed one, wherever they come. The broker's queries are answered, or ignored
+    with probability ``ignore_broker``. Lines are made as they are written, so a long
+    run holds only what each line is owed.
     """
-    rng = random.Random(seed)
     (workdir / "config.json").write_text(
         json.dumps({"sysmon_max_message_bytes": limit, "sysmon_broker_timeout": "50ms",
                     "sysmon_broker_retry": "200ms", "sysmon_cache_duration": "100ms"})
@@ -844,17 +846,18 @@ def run_spawned_fuzz(
     stderr_path = workdir / "stderr.log"
     report = FuzzReport()
     expected: list[list[Expect]] = []
-    lines: list[bytes] = []
-    for _ in range(count):
+    deferred_owed: list[tuple[str, str]] = []
+    broker_rng = random.Random(seed + 1)
+
+    def next_line(rng: random.Random) -> bytes:
         line = fuzz_line(rng, limit) + terminator(rng)
-        lines.append(line)
-        pieces = split_lines(line)
-        expected.append([expect(piece, "both", limit) for piece in pieces])
-    report.lines = sum(len(pieces) for pieces in expected)
-    report.owed = sum(e.replies for pieces in expected for e in pieces)
-    report.owed_nothing = sum(not e.replies for pieces in expected for e in pieces)
-    deferred_owed = [e for pieces in expected for e in pieces if e.deferred]
-    report.waited = len(deferred_owed)
+        pieces = [expect(piece, "both", limit) for piece in split_lines(line)]
+        report.lines += len(pieces)
+        report.owed += sum(e.replies for e in pieces)
+        report.owed_nothing += sum(not e.replies for e in pieces)
+        deferred_owed.extend(_routing(e) for e in pieces if e.deferred)
+        expected.append([e for e in pieces if e.replies and not e.deferred])
+        return line
 
     answers: queue.Queue[bytes | None] = queue.Queue()
     with open(stderr_path, "wb") as stderr:
@@ -876,13 +879,14 @@ def run_spawned_fuzz(
             view = view[os.write(stdin_fd, view) :]
 
     def writer() -> None:
+        rng = random.Random(seed)
         with contextlib.suppress(BrokenPipeError):
-            for number, line in enumerate(lines):
+            for number in range(count):
                 while not answers.empty():
                     answer = answers.get_nowait()
                     if answer is not None:
                         write_all(answer)
-                write_all(line + marker(number))
+                write_all(next_line(rng) + marker(number))
             while (answer := answers.get()) is not None:
                 write_all(answer)
         child.stdin.close()
@@ -893,21 +897,26 @@ def run_spawned_fuzz(
         assert ready["id"] == "subprocess_ready", ready
         report.rss_start_kib = vm_rss_kib(child.pid)
         thread.start()
-        late: list[Any] = []
+        late: list[tuple[str, str]] = []
         segment: list[Any] = []
         number = 0
         for data in child.stdout:
-            reply = reply_value(data)
+            try:
+                reply = reply_value(data)
+            except (AssertionError, ValueError) as error:
+                report.invalid += 1
+                report.problems.append(f"not one line of JSON: {data[:200]!r}: {error}")
+                continue
             if _is_query(reply):
                 report.broker_queries += 1
-                if rng.random() < ignore_broker:
+                if broker_rng.random() < ignore_broker:
                     report.broker_ignored += 1
                 else:
                     answer = dict(STATS, correlation_id=reply["correlation_id"])
                     answers.put(json.dumps(answer).encode() + b"\n")
                 continue
             if _is_sys_metrics(reply):
-                late.append(reply)
+                late.append(_routing(reply))
                 continue
             if type(reply) is dict and reply.get("id") == f"fuzz-marker-{number}":
                 _close_segment(report, expected[number], segment)
@@ -920,27 +929,25 @@ def run_spawned_fuzz(
                     answers.put(None)  # the writer closes sysmon's input
                 continue
             segment.append(reply)
-        report.replies += len(late)
-        report.replies += len(segment)
+        report.waited = len(deferred_owed)
+        report.replies += len(late) + len(segment)
         report.extra += len(segment)
-        matched_late = sorted(map(_routing, late)) == sorted(map(_routing, deferred_owed))
-        if not matched_late:
+        if sorted(late) != sorted(deferred_owed):
             report.mismatched += 1
-            report.problems.append("waiting replies do not match the waiting requests")
-        difference = len(deferred_owed) - len(late)
-        report.lost += max(difference, 0)
-        report.extra += max(-difference, 0)
+            report.problems.append("the waiting requests' replies do not match them")
+        report.lost += max(len(deferred_owed) - len(late), 0)
+        report.extra += max(len(late) - len(deferred_owed), 0)
         if number < count:
-            report.lost += sum(e.replies for p in expected[number:] for e in p if not e.deferred)
+            report.lost += sum(len(owed) for owed in expected[number:])
             report.problems.append(f"output ended after marker {number} of {count}")
-        report.exit_status = child.wait(timeout=GUARD)
+        report.exit_status = child.wait(timeout=guard)
     finally:
         watchdog.cancel()
         if child.poll() is None:
             child.kill()
             child.wait()
         answers.put(None)
-        thread.join(GUARD)
+        thread.join(guard)
         child.stdout.close()
     report.tracebacks = stderr_path.read_bytes().count(b"Traceback")
     return report
@@ -955,9 +962,8 @@ def _is_query(reply: Any) -> bool:
     )
 
 
-def _close_segment(report: FuzzReport, expected: list[Expect], replies: list[Any]) -> None:
+def _close_segment(report: FuzzReport, owed: list[Expect], replies: list[Any]) -> None:
     """Line N's replies (those read before marker N's reply) against what it is owed."""
-    owed = [e for e in expected if e.replies and not e.deferred]
     report.replies += len(replies) + 1  # and the marker's own
     report.owed += 1
     report.lost += max(len(owed) - len(replies), 0)
@@ -975,7 +981,7 @@ def _close_segment(report: FuzzReport, expected: list[Expect], replies: list[Any
 def test_a_spawned_sysmon_answers_fuzzed_lines_over_real_pipes(tmp_path):
     report = run_spawned_fuzz(400, seed=6, workdir=tmp_path)
     assert report.problems == []
-    assert (report.lost, report.extra, report.mismatched) == (0, 0, 0)
+    assert (report.lost, report.extra, report.mismatched, report.invalid) == (0, 0, 0, 0)
     assert report.replies == report.owed
     assert report.broker_queries > 0
     assert report.exit_status == 0
