@@ -41,7 +41,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sysmon-load-") as workdir:
         report = run_load(
             args.requests, Path(workdir), seed=args.seed, warmup=args.warmup,
-            guard=max(600.0, args.requests / 100), progress=progress,
+            sample_every=max(args.requests // 10, 1), guard=max(600.0, args.requests / 100),
+            progress=progress,
         )  # fmt: skip
     uname = os.uname()
     print(f"machine:            {uname.nodename} {uname.machine}, Linux {uname.release}, "
@@ -62,6 +63,8 @@ def main() -> int:
     print(f"RSS after warm-up:  {report.rss_warm_kib:,} KiB ({args.warmup:,} replies)")
     print(f"RSS at the end:     {report.rss_end_kib:,} KiB "
           f"(growth {report.rss_growth_kib:,} KiB; peak {report.rss_peak_kib:,} KiB)")  # fmt: skip
+    samples = ", ".join(f"{n // 1000:,}k: {kib:,}" for n, kib in report.rss_samples)
+    print(f"RSS along the run:  {samples} (replies: KiB)")
     rate = report.replies / report.seconds if report.seconds else 0.0
     print(f"time:               {report.seconds:,.1f} s ({rate:,.0f} replies/s)")
     print(f"exit status:        {report.exit_status}")

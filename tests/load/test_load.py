@@ -97,6 +97,7 @@ class LoadReport:
     rss_warm_kib: int = 0
     rss_end_kib: int = 0
     rss_peak_kib: int = 0
+    rss_samples: list[tuple[int, int]] = field(default_factory=list)  # (replies, VmRSS KiB)
     seconds: float = 0.0
     exit_status: int | None = None
     tracebacks: int = 0
@@ -210,6 +211,7 @@ def run_load(
     *,
     seed: int = 5,
     warmup: int = 5_000,
+    sample_every: int = 0,
     ignore_every: int = 5,
     guard: float = GUARD,
     progress: Callable[[int], None] | None = None,
@@ -285,6 +287,8 @@ def run_load(
             received += 1
             if received == warmup:
                 report.rss_warm_kib = status_kib(child.pid, "VmRSS")
+            if sample_every and received % sample_every == 0:
+                report.rss_samples.append((received, status_kib(child.pid, "VmRSS")))
             if progress is not None and received % 10_000 == 0:
                 progress(received)
             if written.is_set() and received >= report.owed:
