@@ -401,6 +401,33 @@ def test_an_unprivileged_sysmon_counts_only_the_processes_it_can_read():
     assert 0 < visible < len(everyone)
 
 
+@pytest.mark.e2e
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
+def test_an_unprivileged_sysmon_names_a_mount_it_may_not_reach_in_unavailable():
+    base = Path(tempfile.mkdtemp(prefix="sysmon-faults-"))
+    try:
+        base.chmod(0o755)
+        tree = small_tree(base / "host")
+        with open(tree / "proc" / "1" / "mountinfo", "a") as mountinfo:
+            mountinfo.write("23 20 8:3 / /private/vault rw,relatime - ext4 /dev/sda3 rw\n")
+        (tree / "rootfs" / "private" / "vault").mkdir(parents=True)
+        (tree / "rootfs" / "private").chmod(0o700)  # root's alone: not traversable
+        call = b'{"jsonrpc":"2.0","id":1,"method":"RPCGetDiskUsage"}\n'
+        answers = {}
+        for user in (0, NOBODY):
+            child = spawn(base, "--dialect", "jsonrpc", tree=tree, wrapper=as_user(user))
+            stdout, stderr = child.communicate(call, timeout=GUARD)
+            assert child.returncode == 0
+            assert_quiet(stderr)
+            answers[user] = json.loads(stdout)["result"]
+    finally:
+        shutil.rmtree(base)
+    assert sorted(answers[0]["disk"]) == ["/", "/data", "/private/vault", "/stale"]
+    assert "unavailable" not in answers[0]
+    assert sorted(answers[NOBODY]["disk"]) == ["/", "/data", "/stale"]
+    assert answers[NOBODY]["unavailable"] == {"/private/vault": "Permission denied"}
+
+
 @pytest.mark.live
 @pytest.mark.e2e
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a procfs")
