@@ -65,7 +65,14 @@ def spawn(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=workdir,
+        env=without_coverage() if wrapper else None,
     )
+
+
+def without_coverage() -> dict[str, str]:
+    """The environment without coverage's start-up hooks: a child running as another user
+    could not write its data file beside the project, and would say so on stderr."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
 
 
 def as_user(uid: int) -> tuple[str, ...]:
@@ -458,6 +465,7 @@ def test_under_hidepid_2_an_unprivileged_sysmon_sees_only_itself(tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=mountpoint,
+            env=without_coverage(),
         )
         stdout, stderr = child.communicate(batch, timeout=GUARD)
     finally:

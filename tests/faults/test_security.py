@@ -66,6 +66,12 @@ def sysmon_executable() -> str:
     return found
 
 
+def without_coverage() -> dict[str, str]:
+    """The environment without coverage's start-up hooks, for the children whose every
+    file access is examined, or that run as a user who may not write its data file."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
 def tree_args(tree: Path) -> list[str]:
     return ["--procfs", str(tree / "proc"), "--rootfs", str(tree / "rootfs")]
 
@@ -311,6 +317,7 @@ def test_the_service_opens_only_its_roots_config_and_log_and_starts_no_process(t
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
+        env=without_coverage(),
     )
     stdout, stderr = child.communicate(b"".join(line + b"\n" for line in lines), timeout=GUARD)
     assert child.returncode == 0
@@ -379,6 +386,7 @@ def test_as_nobody_on_the_real_proc_every_method_answers():
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=workdir,
+            env=without_coverage(),
         )  # fmt: skip
         stdin = b"".join(line + b"\n" for line in lines)
         stdout, stderr = child.communicate(stdin, timeout=GUARD)
