@@ -282,7 +282,9 @@ def hook(event, args):
         os.write(2, line.encode("utf-8", "backslashreplace"))
 
 sys.addaudithook(hook)
+import sysmon
 from sysmon.app.cli import main
+os.write(2, ("CODE\t" + os.path.dirname(sysmon.__file__) + "\n").encode())
 sys.exit(main(sys.argv[1:]))
 """
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -324,8 +326,8 @@ def test_the_service_opens_only_its_roots_config_and_log_and_starts_no_process(t
     assert len(stdout.splitlines()) > 500
     events = list(audit_events(stderr))
     assert events, "the audit hook saw nothing"
-    readable = [str(HOST), str(tmp_path / "config.json"), str(ROOT / "sysmon"),
-                *_python_prefixes()]  # fmt: skip
+    (code,) = [line[5:] for line in stderr.decode().splitlines() if line.startswith("CODE\t")]
+    readable = [str(HOST), str(tmp_path / "config.json"), code, *_python_prefixes()]
     opened_for_writing, read_elsewhere, changed, started = [], [], [], []
     for event, args in events:
         assert str(marker) not in repr(args)
