@@ -50,6 +50,46 @@ def parse_mountinfo(data: bytes, path: str = MOUNTINFO_PATH) -> list[Mount]:
     """
     if not data.strip():
         raise ProcfsFormatError(path, "empty")
+    if b"\\" not in data:
+        mounts = _plain_mountinfo(data)
+        if mounts is not None:
+            return mounts
+    return _mountinfo_lines(data, path)
+
+
+def _plain_mountinfo(data: bytes) -> list[Mount] | None:
+    """The common case, a table without a single escape, read as the general path reads it.
+
+    With no backslash anywhere there is nothing to unescape, and no line number is kept:
+    None as soon as a line would be an error, for the general path to name it.
+    """
+    mounts: list[Mount] = []
+    append = mounts.append
+    for line in data.split(b"\n"):
+        if not line:
+            continue
+        fields = line.split(b" ")
+        try:
+            separator = fields.index(b"-", _MOUNTINFO_HEAD - 1)
+            fstype = fields[separator + 1]
+        except (ValueError, IndexError):
+            return None
+        if separator < _MOUNTINFO_HEAD or not fstype:
+            return None
+        source = fields[separator + 2] if len(fields) > separator + 2 else b""
+        append(
+            Mount(
+                path=fields[4],
+                fstype=fstype.decode("utf-8", "backslashreplace"),
+                device=fields[2].decode("utf-8", "backslashreplace"),
+                source=source.decode("utf-8", "backslashreplace"),
+            )
+        )
+    return mounts
+
+
+def _mountinfo_lines(data: bytes, path: str) -> list[Mount]:
+    """The general path: escapes decoded, and the first line that does not parse named."""
     mounts: list[Mount] = []
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from operator import itemgetter
+
 from sysmon.adapters.procfs.fields import text, to_int
 from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import NetDev
@@ -11,6 +14,7 @@ HEADER_LINES = 2
 COUNTERS = 16  # 8 receive then 8 transmit columns
 # 1-based columns after the name: rx bytes, packets, errs, drop; tx bytes, packets, errs, drop.
 _USED = (1, 2, 3, 4, 9, 10, 11, 12)
+_PICK_USED = itemgetter(*(column - 1 for column in _USED))
 
 
 def parse_net_dev(data: bytes) -> list[NetDev]:
@@ -37,8 +41,14 @@ def parse_net_dev(data: bytes) -> list[NetDev]:
             raise ProcfsFormatError(
                 PATH, f"not enough fields for {name} ({len(values)}, need {COUNTERS})"
             )
+        used: tuple[bytes, ...] = _PICK_USED(values)
+        counters: Iterable[int]
+        if b"".join(used).isdigit():  # split() gives no empty field: every one is digits
+            counters = map(int, used)
+        else:
+            counters = (to_int(values[c - 1], PATH, f"{name} field {c}") for c in _USED)
         rx_bytes, rx_packets, rx_errors, rx_dropped, tx_bytes, tx_packets, tx_errors, tx_dropped = (
-            to_int(values[column - 1], PATH, f"{name} field {column}") for column in _USED
+            counters
         )
         devices.append(
             NetDev(

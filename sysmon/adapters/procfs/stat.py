@@ -18,7 +18,10 @@ def _cpu_times(values: list[bytes]) -> CpuTimes:
             PATH, f"not enough fields in cpu line ({len(values)}, need {MIN_CPU_COLUMNS})"
         )
     # Columns a future kernel may append are ignored; missing ones stay 0.
-    ticks = [to_int(v, PATH, f"cpu field {i}") for i, v in enumerate(values[:10], start=1)]
+    used = values[:10]
+    if b"".join(used).isdigit():  # split() gives no empty field: every one is digits
+        return CpuTimes(*map(int, used))
+    ticks = [to_int(v, PATH, f"cpu field {i}") for i, v in enumerate(used, start=1)]
     return CpuTimes(*ticks)
 
 
