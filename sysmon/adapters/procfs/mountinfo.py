@@ -77,12 +77,13 @@ def _plain_mountinfo(data: bytes) -> list[Mount] | None:
         if separator < _MOUNTINFO_HEAD or not fstype:
             return None
         source = fields[separator + 2] if len(fields) > separator + 2 else b""
+        # Positional: a keyword call costs more than building the record itself.
         append(
             Mount(
-                path=fields[4],
-                fstype=fstype.decode("utf-8", "backslashreplace"),
-                device=fields[2].decode("utf-8", "backslashreplace"),
-                source=source.decode("utf-8", "backslashreplace"),
+                fields[4],  # path
+                fstype.decode("utf-8", "backslashreplace"),
+                fields[2].decode("utf-8", "backslashreplace"),  # device
+                source.decode("utf-8", "backslashreplace"),
             )
         )
     return mounts
