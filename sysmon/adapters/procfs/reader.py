@@ -78,6 +78,10 @@ class ProcfsReader:
         self._procfs_root = procfs_root
         self._proc = procfs_root.rstrip("/")
         self._rootfs = rootfs_root.rstrip("/")
+        # The last mount table parsed: which file, its bytes, and its mounts. The table
+        # is read on every call; only when it is byte for byte the same is the parse
+        # skipped (the records are immutable, and each caller gets a list of its own).
+        self._last_table: tuple[str, bytes, list[Mount]] | None = None
 
     # -- reading and error translation ------------------------------------------------
 
@@ -160,7 +164,12 @@ class ProcfsReader:
             except OSError as failed:
                 error = failed
                 continue
-            return parse(data, f"/proc/{relative}")
+            last = self._last_table
+            if last is not None and last[0] == relative and last[1] == data:
+                return list(last[2])
+            mounts = parse(data, f"/proc/{relative}")
+            self._last_table = (relative, data, mounts)
+            return list(mounts)
         assert error is not None
         others = " or ".join(f"/proc/{relative}" for relative, _ in MOUNT_TABLES[:-1])
         raise self._failure(MOUNT_TABLES[-1][0], error, f", and no readable {others}") from error
