@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import sub
 
-from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict
+from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
 from sysmon.domain.ports import ClockPort, ProcfsPort
 
 MIN_WINDOW_SECONDS = 0.1
@@ -19,13 +20,16 @@ def busy_and_total(deltas: tuple[int, ...]) -> tuple[int, int]:
 
 def usage_percent(before: CpuTimes, after: CpuTimes) -> float:
     """Busy share of the window; each column's step is clamped at 0 (counters can step back)."""
-    deltas = tuple(max(a - b, 0) for a, b in zip(after.as_tuple(), before.as_tuple(), strict=True))
+    deltas = tuple(
+        [step if step > 0 else 0 for step in map(sub, after.as_tuple(), before.as_tuple())]
+    )
     busy, total = busy_and_total(deltas)
     if total <= 0:
         return 0.0
     return round(min(max(busy / total * 100.0, 0.0), 100.0), 2)
 
 
+@direct_init
 @dataclass(frozen=True, slots=True)
 class CpuSample:
     """One read of the aggregate cpu line, with when it was taken."""
@@ -35,6 +39,7 @@ class CpuSample:
     epoch: float
 
 
+@direct_init
 @dataclass(frozen=True, slots=True)
 class CpuWindow:
     """Usage between two samples; ``latest`` is the newer one."""

@@ -8,6 +8,7 @@ A field a kernel may lack is ``None``, never a zero by accident.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
 JSONDict = dict[str, Any]
@@ -70,6 +71,7 @@ CPU_COLUMNS: tuple[str, ...] = (
     "guest",  # Linux >= 2.6.24
     "guest_nice",  # Linux >= 2.6.33
 )
+_cpu_columns = attrgetter(*CPU_COLUMNS)
 
 
 @direct_init
@@ -89,18 +91,8 @@ class CpuTimes:
     guest_nice: int = 0
 
     def as_tuple(self) -> tuple[int, ...]:
-        return (
-            self.user,
-            self.nice,
-            self.system,
-            self.idle,
-            self.iowait,
-            self.irq,
-            self.softirq,
-            self.steal,
-            self.guest,
-            self.guest_nice,
-        )
+        """The ten columns in CPU_COLUMNS order."""
+        return _cpu_columns(self)
 
 
 @direct_init
