@@ -27,7 +27,6 @@ RECORDS = [
     models.FsUsage,
     models.NetDev,
     models.KernelIdentity,
-    models.HostFacts,
 ]
 
 
