@@ -43,6 +43,8 @@ def memory_payload(
     """RPCGetMemoryInfo from /proc/meminfo (bytes) and, for old kernels, /proc/zoneinfo."""
     total = _require(info, "MemTotal")
     free = _require(info, "MemFree")
+    if free > total:  # e.g. a MemTotal line that lost its kB: a garbled file, not a host
+        raise ProcfsFormatError("/proc/meminfo", f"MemFree {free} exceeds MemTotal {total}")
     available = info.get("MemAvailable", 0)  # Linux >= 3.14
     if available == 0:
         available = estimate_available(info, low_watermark_pages, page_size)

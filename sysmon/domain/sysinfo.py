@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import JSONDict, KernelIdentity, KernelStat
 
 
 def iso_utc(epoch_seconds: int) -> str:
-    """``2026-11-27T07:41:02Z``."""
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2026-11-27T07:41:02Z``; a btime no calendar can hold is a garbled /proc/stat."""
+    try:
+        moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        raise ProcfsFormatError("/proc/stat", f"btime {epoch_seconds} is out of range") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sysinfo_payload(

@@ -91,3 +91,12 @@ def test_available_above_total_uses_free():
 def test_missing_memtotal_names_the_file():
     with pytest.raises(ProcfsFormatError, match=r"^/proc/meminfo: no MemTotal line$"):
         memory_payload({"MemFree": 1}, None, 4096)
+
+
+def test_memfree_above_memtotal_is_a_garbled_file():
+    # "MemTotal: 8000" without its kB unit: 8000 bytes against 1000 KiB free
+    info = dict(MODERN, MemTotal=8000)
+    with pytest.raises(
+        ProcfsFormatError, match=r"^/proc/meminfo: MemFree 1024000 exceeds MemTotal 8000$"
+    ):
+        memory_payload(info, None, 4096)

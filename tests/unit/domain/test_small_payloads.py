@@ -1,3 +1,6 @@
+import pytest
+
+from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.load import load_payload
 from sysmon.domain.models import (
     CpuTimes,
@@ -78,3 +81,10 @@ def test_sysinfo_without_arch_or_os_release_uses_the_machine_name():
     assert payload["platform"] == "i686"
     assert "distribution" not in payload
     assert payload["boot_time"] is None
+
+
+def test_a_boot_time_no_calendar_holds_is_a_garbled_stat():
+    with pytest.raises(
+        ProcfsFormatError, match=r"^/proc/stat: btime 1200000000000 is out of range$"
+    ):
+        iso_utc(1_200_000_000_000)
