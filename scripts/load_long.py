@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "load"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from test_load import run_load  # noqa: E402
 

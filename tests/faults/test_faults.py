@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from pyfakefs import fake_filesystem
+from spawned import sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline, ThreadDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -39,14 +40,6 @@ HOST = ROOT / "testdata" / "hosts" / "this-vm"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
 GUARD = 60.0
 NOBODY = 65534
-
-
-def sysmon_executable() -> str:
-    beside = Path(sys.executable).with_name("sysmon")
-    found = str(beside) if beside.exists() else shutil.which("sysmon")
-    if found is None:
-        pytest.fail("the sysmon console script is not installed (pip install -e .)")
-    return found
 
 
 def spawn(
@@ -612,7 +605,7 @@ def test_repeated_requests_keep_at_most_one_worker_on_a_hung_mount(stale_host):
 
 HUNG_AT_EXIT = """
 import json, sys, threading
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {support!r}]
 from test_faults import FACTS, StaleMountProcfs
 from sysmon.adapters.clock import SystemClock
 from sysmon.adapters.deadline import ThreadDeadline
@@ -637,7 +630,10 @@ main()
 def test_a_hung_worker_never_holds_the_exit(tmp_path):
     tree = small_tree(tmp_path)
     script = HUNG_AT_EXIT.format(
-        tests=str(Path(__file__).parent), proc=str(tree / "proc"), rootfs=str(tree / "rootfs")
+        tests=str(Path(__file__).parent),
+        support=str(Path(__file__).parents[1]),
+        proc=str(tree / "proc"),
+        rootfs=str(tree / "rootfs"),
     )
     child = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spawned import sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -56,14 +57,6 @@ HOSTILE_PAYLOADS = (
     {"procfs_path": str(OTHER / "proc"), "rootfs_path": str(OTHER / "rootfs")},
     {"sysmon_procfs_path": "/", "argv": ["--procfs", "/"], "exec": "import os"},
 )
-
-
-def sysmon_executable() -> str:
-    beside = Path(sys.executable).with_name("sysmon")
-    found = str(beside) if beside.exists() else shutil.which("sysmon")
-    if found is None:
-        pytest.fail("the sysmon console script is not installed (pip install -e .)")
-    return found
 
 
 def without_coverage() -> dict[str, str]:

@@ -26,10 +26,8 @@ import contextlib
 import itertools
 import json
 import math
-import os
 import queue
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -39,8 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spawned
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spawned import sysmon_executable
 
 from sysmon.adapters.broker_link import BrokerLink
 from sysmon.adapters.deadline import InlineDeadline
@@ -780,14 +780,6 @@ def sys_metrics(cid: str) -> bytes:
 # A spawned sysmon over real pipes
 
 
-def sysmon_executable() -> str:
-    beside = Path(sys.executable).with_name("sysmon")
-    found = str(beside) if beside.exists() else shutil.which("sysmon")
-    if found is None:
-        raise RuntimeError("the sysmon console script is not installed (pip install -e .)")
-    return found
-
-
 def vm_rss_kib(pid: int, key: str = "VmRSS") -> int:
     with open(f"/proc/{pid}/status") as status:
         for row in status:
@@ -874,9 +866,7 @@ def run_spawned_fuzz(
     stdin_fd = child.stdin.fileno()
 
     def write_all(data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(stdin_fd, view) :]
+        spawned.write_all(stdin_fd, data)
 
     def writer() -> None:
         rng = random.Random(seed)

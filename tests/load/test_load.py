@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import random
-import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spawned
+from spawned import sysmon_executable
 
 from sysmon.domain.metrics import METHODS
 
@@ -57,14 +56,6 @@ CONFIG = {
     "sysmon_broker_retry": "200ms",
 }
 _OWED, _ANSWERED = 1, 2
-
-
-def sysmon_executable() -> str:
-    beside = Path(sys.executable).with_name("sysmon")
-    found = str(beside) if beside.exists() else shutil.which("sysmon")
-    if found is None:
-        raise RuntimeError("the sysmon console script is not installed (pip install -e .)")
-    return found
 
 
 def status_kib(pid: int, key: str) -> int:
@@ -241,9 +232,7 @@ def run_load(
     stdin_fd = child.stdin.fileno()
 
     def write_all(data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(stdin_fd, view) :]
+        spawned.write_all(stdin_fd, data)
 
     def writer() -> None:
         with contextlib.suppress(BrokenPipeError):
