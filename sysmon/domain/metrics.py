@@ -64,7 +64,7 @@ class MetricsService:
         self._cache: TTLCache[JSONDict] = TTLCache(clock, cache_duration)
         self._handlers: dict[str, Callable[[], JSONDict]] = {
             SYS_METRICS: self._sys_metrics,
-            "RPCGetDiskUsage": self._disk,
+            "RPCGetDiskUsage": self._stamped(self._disk),
             "RPCGetNetworkStats": self._stamped(lambda: network_payload(procfs.net_dev())),
             "RPCGetMemoryInfo": self._stamped(lambda: read_memory(procfs, facts.page_size)),
             "RPCGetLoadAverage": self._stamped(lambda: load_payload(procfs.loadavg())),
@@ -113,10 +113,7 @@ class MetricsService:
         return run
 
     def _disk(self) -> JSONDict:
-        timestamp = self._clock.time()
-        payload = disk_payload(self._procfs, self._deadline, self._disk_policy)
-        payload["timestamp"] = timestamp
-        return payload
+        return disk_payload(self._procfs, self._deadline, self._disk_policy)
 
     def _processes(self) -> JSONDict:
         tally = self._procfs.process_tally()
@@ -155,7 +152,7 @@ class MetricsService:
             payload["uptime"] = self._procfs.uptime().uptime
 
         def fill_disk() -> None:
-            disk = disk_payload(self._procfs, self._deadline, self._disk_policy)
+            disk = self._disk()
             mounts = disk["disk"]
             payload["disk_usage"] = sum(m["used"] for m in mounts.values())
             payload["disk_total"] = sum(m["total"] for m in mounts.values())

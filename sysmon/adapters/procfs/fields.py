@@ -32,3 +32,13 @@ def to_float(token: bytes, path: str, where: str) -> float:
     if whole.isdigit() and (not dot or fraction.isdigit()):
         return float(token)
     raise ProcfsFormatError(path, f"bad number {shown(token)} in {where}")
+
+
+def split_fields(data: bytes, path: str, need: int) -> list[bytes]:
+    """A one-line file's blank-separated fields, at least ``need`` of them."""
+    fields = data.split()
+    if not fields:
+        raise ProcfsFormatError(path, "empty")
+    if len(fields) < need:
+        raise ProcfsFormatError(path, f"not enough fields ({len(fields)}, need {need})")
+    return fields

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sysmon.adapters.procfs.fields import shown, to_float, to_int
+from sysmon.adapters.procfs.fields import shown, split_fields, to_float, to_int
 from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import LoadAvg
 
@@ -12,11 +12,7 @@ FIELDS = 5
 
 def parse_loadavg(data: bytes) -> LoadAvg:
     """Three load averages, runnable/existing scheduling entities, and the last pid used."""
-    fields = data.split()
-    if not fields:
-        raise ProcfsFormatError(PATH, "empty")
-    if len(fields) < FIELDS:
-        raise ProcfsFormatError(PATH, f"not enough fields ({len(fields)}, need {FIELDS})")
+    fields = split_fields(data, PATH, FIELDS)
     runnable, slash, existing = fields[3].partition(b"/")
     if not slash:
         raise ProcfsFormatError(PATH, f"bad task counts {shown(fields[3])} in field 4")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sysmon.adapters.procfs.fields import to_float
-from sysmon.domain.errors import ProcfsFormatError
+from sysmon.adapters.procfs.fields import split_fields, to_float
 from sysmon.domain.models import Uptime
 
 PATH = "/proc/uptime"
@@ -12,11 +11,7 @@ FIELDS = 2
 
 def parse_uptime(data: bytes) -> Uptime:
     """Seconds since boot, and idle seconds summed over all CPUs."""
-    fields = data.split()
-    if not fields:
-        raise ProcfsFormatError(PATH, "empty")
-    if len(fields) < FIELDS:
-        raise ProcfsFormatError(PATH, f"not enough fields ({len(fields)}, need {FIELDS})")
+    fields = split_fields(data, PATH, FIELDS)
     return Uptime(
         uptime=to_float(fields[0], PATH, "field 1"),
         idle=to_float(fields[1], PATH, "field 2"),
