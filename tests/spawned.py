@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 
@@ -26,3 +28,22 @@ def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def spawn_guarded(
+    host: Path, workdir: Path, stderr_path: Path, guard: float
+) -> tuple[subprocess.Popen[bytes], threading.Timer]:
+    """sysmon on a host tree over pipes, stderr to a file, killed if it outlives ``guard``
+    seconds: a hang guard, not a time limit. Cancel the returned timer when done."""
+    with open(stderr_path, "wb") as stderr:
+        child = subprocess.Popen(
+            [sysmon_executable(), "--procfs", str(host / "proc"), "--rootfs", str(host / "rootfs")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            cwd=workdir,
+        )
+    assert child.stdin is not None and child.stdout is not None
+    watchdog = threading.Timer(guard, child.kill)
+    watchdog.start()
+    return child, watchdog

@@ -852,17 +852,8 @@ def run_spawned_fuzz(
         return line
 
     answers: queue.Queue[bytes | None] = queue.Queue()
-    with open(stderr_path, "wb") as stderr:
-        child = subprocess.Popen(
-            [sysmon_executable(), "--procfs", str(HOST / "proc"), "--rootfs", str(HOST / "rootfs")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            cwd=workdir,
-        )
+    child, watchdog = spawned.spawn_guarded(HOST, workdir, stderr_path, guard)
     assert child.stdin is not None and child.stdout is not None
-    watchdog = threading.Timer(guard, child.kill)  # a hang guard, not a time limit
-    watchdog.start()
     stdin_fd = child.stdin.fileno()
 
     def write_all(data: bytes) -> None:

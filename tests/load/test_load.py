@@ -19,7 +19,6 @@ import contextlib
 import json
 import queue
 import random
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from typing import Any
 
 import pytest
 import spawned
-from spawned import sysmon_executable
 
 from sysmon.domain.metrics import METHODS
 
@@ -216,17 +214,8 @@ def run_load(
     stats = json.loads(STATS_FILE.read_text())["exchanges"][0]["reply"]
     (workdir / "config.json").write_text(json.dumps(CONFIG))
     stderr_path = workdir / "stderr.log"
-    with open(stderr_path, "wb") as stderr:
-        child = subprocess.Popen(
-            [sysmon_executable(), "--procfs", str(HOST / "proc"), "--rootfs", str(HOST / "rootfs")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            cwd=workdir,
-        )
+    child, watchdog = spawned.spawn_guarded(HOST, workdir, stderr_path, guard)
     assert child.stdin is not None and child.stdout is not None
-    watchdog = threading.Timer(guard, child.kill)  # a hang guard, not a time limit
-    watchdog.start()
     answers: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     written = threading.Event()
     stdin_fd = child.stdin.fileno()
