@@ -1057,6 +1057,7 @@ def test_a_flood_of_bad_lines_logs_a_few_lines_and_a_summary(tmp_path):
     for log in (stderr.decode(), log_file.decode()):
         messages = [line.split(": ", 1)[1] for line in log.splitlines()]
         assert messages == [
+            "serving on stdin and stdout (stdin is open and no RPC_* fds are set)",
             *["unparseable line: Expecting value: line 1 column 1 (char 0)"] * 5,
             *['undecodable message: field "id" must be a string, not a JSON number'] * 5,
             "… 4,995 more like this from sysmon.app.server: undecodable message: %s",
