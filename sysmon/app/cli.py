@@ -173,7 +173,6 @@ def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = Non
             channel.input_fd,
             container.timers(),
             container.clock(),
-            writer=container.writer(),
             max_message_bytes=settings.max_message_bytes,
         )
 
