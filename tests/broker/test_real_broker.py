@@ -167,14 +167,12 @@ def test_no_restart_loop_while_serving(generation, tmp_path_factory):
         assert len(exits) <= 1, items
     else:
         assert before_stop == [], items
-    readies = [i for i in items if i.get("id") == "subprocess_ready" and i.get("source") == "sysmon"]
+    readies = [i for i in items if (i.get("id"), i.get("source")) == ("subprocess_ready", "sysmon")]
     assert len(readies) <= 1, items  # started once
 
 
 @pytest.mark.parametrize("generation", GENERATIONS)
-def test_after_kill_9_the_restarted_sysmon_is_ready_again_and_answers(
-    generation, tmp_path_factory
-):
+def test_after_kill_9_the_restarted_sysmon_is_ready_again_and_answers(generation, tmp_path_factory):
     restart = run_phase(generation, "restart", tmp_path_factory)
     assert restart.one("ready1")["found"] is True, restart
     restarted = restart.one("restarted")

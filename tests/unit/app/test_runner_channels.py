@@ -6,6 +6,7 @@ reading requests, holds about one reply, and still acts on SIGTERM. Every wait h
 is bounded by a guard that fails the test instead of hanging it.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -58,8 +59,10 @@ class Served:
 def read_lines(sock_or_fd, until_eof=True):
     data = b""
     while True:
-        chunk = sock_or_fd.recv(65536) if isinstance(sock_or_fd, socket.socket) else os.read(
-            sock_or_fd, 65536
+        chunk = (
+            sock_or_fd.recv(65536)
+            if isinstance(sock_or_fd, socket.socket)
+            else os.read(sock_or_fd, 65536)
         )
         if not chunk:
             break
@@ -168,10 +171,8 @@ def _sigterm_when_stuck(served):
 
 
 def _send_ignoring_close(send, data):
-    try:
+    with contextlib.suppress(OSError):
         send(data)
-    except OSError:
-        pass
 
 
 def _write_ignoring_close(fd, data):
