@@ -126,7 +126,7 @@ def test_transport_keys():
     settings = settings_from_mapping({"sysmon_transport": "uds", "sysmon_uds_path": "/run/b.sock"})
     assert (settings.transport, settings.uds_path) == ("uds", "/run/b.sock")
     assert Settings().transport is None
-    with pytest.raises(ConfigError, match="sysmon_transport: bad value \"pipe\""):
+    with pytest.raises(ConfigError, match='sysmon_transport: bad value "pipe"'):
         settings_from_mapping({"sysmon_transport": "pipe"})
     with pytest.raises(ConfigError, match="sysmon_uds_path"):
         settings_from_mapping({"sysmon_uds_path": ""})
