@@ -4,7 +4,8 @@ Each method has a queue of behaviours, used one per request, then a default; wit
 neither, the fake answers as the real broker does for a method it lacks
 (``unknown RPC method: X``). Replies come through ``Timers``, never inside
 ``request``, so the code under test sees the same order as with a real pipe.
-Canned exchanges in the broker's own wire shapes live under ``testdata/broker/``.
+Canned exchanges in the broker's own wire shapes ship in ``sysmon/broker_replies/``;
+``load`` takes one's name (``message_stats_total``) or any file's path.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from sysmon.adapters.shipped import broker_replies
 from sysmon.domain.ports import BrokerReply, ReplyCallback
 from sysmon.domain.timers import Timers
 
@@ -78,8 +80,8 @@ class FakeBroker:
         return self
 
     def load(self, path: str | Path) -> FakeBroker:
-        """Queue the replies of a canned transcript, in order."""
-        for exchange in read_transcript(path):
+        """Queue the replies of a canned transcript (a path, or a shipped one's name), in order."""
+        for exchange in read_transcript(broker_replies(path)):
             self.script(exchange.method, exchange.behaviour)
         return self
 

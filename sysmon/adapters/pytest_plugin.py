@@ -85,7 +85,9 @@ def fake_deadline() -> InlineDeadline:
 
 @pytest.fixture
 def fake_host_tree() -> str | None:
-    """A captured host tree (``testdata/hosts/X``) for ``fake_host`` to start from, or None."""
+    """A captured host tree (a path, or a shipped tree's name such as ``"this-vm"``) for
+    ``fake_host`` to start from, or None.
+    """
     return None
 
 

@@ -56,8 +56,9 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                      "help": "log level (default: config logging.level, else info)"}),
     ("--fake-host", {"dest": "fake_host", "metavar": "TREE|SCENARIO",
                      "help": "serve a simulated host instead of this one: a host tree "
-                             "(testdata/hosts/NAME) or a scenario file, written to a "
-                             "temporary directory (docs/simulation.md)"}),
+                             "(a path, or a shipped tree's name such as this-vm or "
+                             "odd-host) or a scenario file, written to a temporary "
+                             "directory (docs/simulation.md)"}),
 )  # fmt: skip
 
 

@@ -37,7 +37,7 @@ from sysmon.domain.metrics import METHODS, MetricsService
 from sysmon.domain.models import HostFacts
 
 ROOT = Path(__file__).resolve().parents[2]
-HOSTS = ROOT / "testdata" / "hosts"
+HOSTS = ROOT / "sysmon" / "hosts"
 HOST = HOSTS / "this-vm"
 OTHER = HOSTS / "odd-host"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")

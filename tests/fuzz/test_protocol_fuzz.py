@@ -56,9 +56,9 @@ from sysmon.domain.models import HostFacts
 from sysmon.domain.timers import Timers
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
-STATS = read_transcript(ROOT / "testdata" / "broker" / "message_stats_total.json")[0].reply
+STATS = read_transcript(ROOT / "sysmon" / "broker_replies" / "message_stats_total.json")[0].reply
 SYS_METRICS = "RPCGetSysMetrics"
 LIMIT = 1 << 20  # sysmon_max_message_bytes when the config does not say
 GUARD = 60.0  # hang guard for spawned children only; no test measures time
