@@ -137,3 +137,18 @@ def test_transport_stdio_overrides_a_dev_null_stdin(process_id, tmp_path):
     stdout, _ = child.communicate(timeout=GUARD)
     assert child.returncode == 0  # end of input at once, no socket tried
     assert [json.loads(line)["id"] for line in stdout.splitlines()] == ["subprocess_ready"]
+
+
+def test_a_socket_that_closes_at_once_ends_sysmon_quietly(process_id, tmp_path, listener):
+    child = start(process_id, tmp_path)
+    try:
+        connection, _ = listener.accept()
+        connection.close()  # a broker that hangs up at once
+        stdout, stderr = child.communicate(timeout=GUARD)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=GUARD)
+    assert child.returncode == 0
+    assert stdout == b""
+    assert b"Traceback" not in stderr
