@@ -1,7 +1,7 @@
 """pytest fixtures for simulating sysmon (registered through the ``pytest11`` entry point).
 
 pyfakefs and the service itself are imported lazily inside the fixtures, so a plain
-``pip install sysmon`` never breaks anyone's pytest; a fixture that needs the ``sim``
+install without the ``sim`` extra never breaks anyone's pytest; a fixture that needs the ``sim``
 extra says so when it is used.
 
 Fixtures: ``fake_clock``, ``fake_timers``, ``fake_broker``, ``fake_deadline``,
@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 SIM_ROOT = "/sim"
 OS_NAMES = ("linux", "macos", "windows")
-INSTALL_HINT = "the sysmon simulation fixtures need pyfakefs: pip install 'sysmon[sim]'"
+INSTALL_HINT = (
+    "the sysmon simulation fixtures need pyfakefs: install sysmon-service with its sim extra "
+    "(from a clone: pip install '.[sim]'), or pip install pyfakefs"
+)
 
 
 @pytest.fixture
