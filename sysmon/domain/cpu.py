@@ -7,8 +7,8 @@ from operator import sub
 
 from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
 from sysmon.domain.ports import ClockPort, ProcfsPort
+from sysmon.domain.window import MIN_WINDOW_SECONDS, Window, WindowSampler
 
-MIN_WINDOW_SECONDS = 0.1
 _IDLE, _IOWAIT, _GUEST, _GUEST_NICE = 3, 4, 8, 9
 
 
@@ -50,46 +50,27 @@ class CpuWindow:
 
 
 class CpuSampler:
-    """Keeps the previous sample so that each answer covers a window of at least 100 ms.
-
-    A baseline is taken at start. A request within 100 ms of the baseline waits out the
-    rest (through the clock port) the first time; after that it is answered with the
-    last complete window, so rapid requests never block and never see a tiny window.
-    """
+    """The aggregate cpu line over a window of at least 100 ms (see ``WindowSampler``)."""
 
     def __init__(
         self, procfs: ProcfsPort, clock: ClockPort, min_window: float = MIN_WINDOW_SECONDS
     ) -> None:
-        self._procfs = procfs
-        self._clock = clock
-        self._min_window = min_window
-        self._baseline: CpuSample | None = None
+        self._samples = WindowSampler(lambda: procfs.kernel_stat().cpu, clock, min_window)
+        self._seen: Window[CpuTimes] | None = None
         self._last: CpuWindow | None = None
-
-    def _sample(self) -> CpuSample:
-        times = self._procfs.kernel_stat().cpu
-        return CpuSample(times, self._clock.monotonic(), self._clock.time())
 
     def start(self) -> None:
         """Take the baseline sample; failures are left for the first request to report."""
-        try:
-            self._baseline = self._sample()
-        except Exception:
-            self._baseline = None
+        self._samples.start()
 
     def window(self) -> CpuWindow:
-        if self._baseline is None:
-            self._baseline = self._sample()
-        elapsed = self._clock.monotonic() - self._baseline.monotonic
-        if elapsed < self._min_window:
-            if self._last is not None:
-                return self._last
-            self._clock.sleep(self._min_window - elapsed)
-        current = self._sample()
-        before = self._baseline
-        usage = usage_percent(before.times, current.times)
-        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current)
-        self._baseline = current
+        window = self._samples.window()
+        if window is not self._seen or self._last is None:
+            after = window.after
+            latest = CpuSample(after.value, after.monotonic, after.epoch)
+            usage = usage_percent(window.before.value, after.value)
+            self._last = CpuWindow(usage, window.seconds, latest)
+            self._seen = window
         return self._last
 
 

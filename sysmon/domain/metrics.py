@@ -12,11 +12,12 @@ from sysmon.domain.errors import InternalError, SysmonError
 from sysmon.domain.load import load_payload
 from sysmon.domain.memory import read_memory
 from sysmon.domain.models import HostFacts, JSONDict
-from sysmon.domain.network import network_payload
+from sysmon.domain.network import NetSample, by_name, network_rates_payload
 from sysmon.domain.ports import ClockPort, DeadlinePort, ProcfsPort
 from sysmon.domain.processes import process_payload
 from sysmon.domain.sysinfo import sysinfo_payload
 from sysmon.domain.uptime import uptime_payload
+from sysmon.domain.window import WindowSampler
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,14 @@ class MetricsService:
         self._facts = facts
         self._disk_policy = disk_policy
         self._cpu = CpuSampler(procfs, clock)
+        self._net: WindowSampler[NetSample] = WindowSampler(
+            lambda: by_name(procfs.net_dev()), clock
+        )
         self._cache: TTLCache[JSONDict] = TTLCache(clock, cache_duration)
         self._handlers: dict[str, Callable[[], JSONDict]] = {
             SYS_METRICS: self._sys_metrics,
             "RPCGetDiskUsage": self._stamped(self._disk),
-            "RPCGetNetworkStats": self._stamped(lambda: network_payload(procfs.net_dev())),
+            "RPCGetNetworkStats": self._network,
             "RPCGetMemoryInfo": self._stamped(lambda: read_memory(procfs, facts.page_size)),
             "RPCGetLoadAverage": self._stamped(lambda: load_payload(procfs.loadavg())),
             "RPCGetUptime": self._stamped(lambda: uptime_payload(procfs.uptime())),
@@ -79,8 +83,9 @@ class MetricsService:
         return METHODS
 
     def start(self) -> None:
-        """Take the CPU baseline, so the first request already covers a real window."""
+        """Take the CPU and network baselines, so the first request already covers a window."""
         self._cpu.start()
+        self._net.start()
 
     def collect(self, method: str) -> JSONDict:
         """The method's payload, from the cache while it is fresh.
@@ -111,6 +116,12 @@ class MetricsService:
             return payload
 
         return run
+
+    def _network(self) -> JSONDict:
+        window = self._net.window()
+        payload = network_rates_payload(window)
+        payload["timestamp"] = window.after.epoch
+        return payload
 
     def _disk(self) -> JSONDict:
         return disk_payload(self._procfs, self._deadline, self._disk_policy)
@@ -161,7 +172,7 @@ class MetricsService:
                 unavailable[f"disk:{mount}"] = reason
 
         def fill_network() -> None:
-            net = network_payload(self._procfs.net_dev())
+            net = network_rates_payload(self._net.window())
             payload["net_rx"] = net["total_rx"]
             payload["net_tx"] = net["total_tx"]
             payload["network"] = {

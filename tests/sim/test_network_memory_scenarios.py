@@ -29,9 +29,15 @@ def test_an_interface_that_disappears(sim_service, fake_host):
         "tx_errors": 0,
         "rx_dropped": 0,
         "tx_dropped": 2,
+        # not there at the baseline: no window to take a rate over
+        "rx_bytes_per_s": None,
+        "tx_bytes_per_s": None,
+        "rx_packets_per_s": None,
+        "tx_packets_per_s": None,
     }
     assert (stats["total_rx"], stats["total_tx"]) == (1300, 700)  # lo left out
     fake_host.remove_interface("wlan0")
+    sim_service.wait(1.0)  # within 100 ms of the last sample, the last window would answer
     stats = sim_service.call("RPCGetNetworkStats")
     assert list(stats["network"]) == ["lo", "eth0"]
     assert (stats["total_rx"], stats["total_tx"]) == (1000, 500)
@@ -49,7 +55,10 @@ def test_counters_wrap_and_reset_as_the_kernel_reports_them(sim_service, fake_ho
     network = sim_service.call("RPCGetNetworkStats")["network"]
     assert (network["ppp0"]["rx_bytes"], network["eth0"]["tx_bytes"]) == (150, 20)
     fake_host.reset_interface("ppp0")
-    assert sim_service.call("RPCGetNetworkStats")["network"]["ppp0"]["rx_bytes"] == 0
+    sim_service.wait(1.0)
+    network = sim_service.call("RPCGetNetworkStats")["network"]
+    assert network["ppp0"]["rx_bytes"] == 0
+    assert network["ppp0"]["rx_bytes_per_s"] is None  # 150 -> 0: a reset, not a rate
 
 
 def test_swap_appearing(sim_service, fake_host):
