@@ -137,13 +137,20 @@ class Mount:
 
     ``path`` is the mount point with octal escapes decoded, as raw bytes, so that a
     name that is not UTF-8 can still be measured; ``device`` is mountinfo's
-    ``major:minor`` (the source column where only /proc/mounts exists).
+    ``major:minor`` (the source column where only /proc/mounts exists). ``root`` is the
+    directory of the filesystem mounted there (mountinfo's 4th field, decoded; a cgroup
+    mount inside a container shows the container's cgroup). ``mount_options`` are the
+    per-mount options, ``super_options`` the filesystem's own (where a v1 cgroup
+    names its controllers); /proc/mounts has one options column, given as both.
     """
 
     path: bytes
     fstype: str
     device: str
     source: str
+    root: bytes = b"/"
+    mount_options: str = ""
+    super_options: str = ""
 
 
 @direct_init

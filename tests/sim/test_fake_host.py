@@ -75,7 +75,7 @@ def test_the_files_are_kernel_text(fake_host):
     assert read(fake_host, "/proc/1/mountinfo").splitlines()[-1] == (
         b"26 21 7:5 / /mnt/my\\040disk rw,relatime shared:26 - ext4 /dev/loop5 rw"
     )
-    assert read(fake_host, "/proc/mounts").splitlines()[0] == b"/dev/vda1 / ext4 rw 0 0"
+    assert read(fake_host, "/proc/mounts").splitlines()[0] == b"/dev/vda1 / ext4 rw,relatime 0 0"
     meminfo = read(fake_host, "/proc/meminfo").splitlines()
     assert meminfo[:2] == [b"MemTotal:        8388608 kB", b"MemFree:         4194304 kB"]
     assert b"SwapTotal:       1048576 kB" in meminfo
@@ -253,7 +253,7 @@ def test_more_script_mistakes_are_refused(fake_host):
 def test_a_kernel_before_mountinfo_gets_its_mounts_in_proc_mounts(fake_fs):
     host = FakeHost.from_tree(str(HOSTS / "legacy-2.6.18"), "/sim", fs=fake_fs)
     host.mount("/data", "ext3", total=8 * GIB, used=2 * GIB, source="/dev/sdb1")
-    assert read(host, "/proc/mounts").splitlines()[-1] == b"/dev/sdb1 /data ext3 rw 0 0"
+    assert read(host, "/proc/mounts").splitlines()[-1] == b"/dev/sdb1 /data ext3 rw,relatime 0 0"
     assert not os.path.exists("/sim/proc/self/mountinfo")
     data = host.reader().mounts()[-1]
     assert (data.path, data.device, data.source) == (b"/data", "/dev/sdb1", "/dev/sdb1")

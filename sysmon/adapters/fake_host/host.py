@@ -372,11 +372,16 @@ class FakeHost:
         free: int | None = None,
         device: str | None = None,
         source: str | None = None,
+        root: str | bytes = "/",
+        options: str = "rw,relatime",
+        super_options: str = "rw",
     ) -> str:
         """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
         device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that).
+        ``free`` defaults to total - used (inside pyfakefs it must be that). ``root`` is the
+        directory of the filesystem that is mounted (mountinfo's 4th field), ``options``
+        the mount's options, ``super_options`` the filesystem's (a v1 cgroup's controllers).
         """
         raw = os.fsencode(path)
         if not raw.startswith(b"/"):
@@ -388,7 +393,9 @@ class FakeHost:
             device = f"0:{minor + 20}" if pseudo else f"7:{minor}"
             source = source or (fstype if pseudo else f"/dev/loop{minor}")
         mount_id = max((m.mount_id for m in self._state.mounts), default=20) + 1
-        entry = MountEntry(mount_id, raw, fstype, device, source or "none")
+        entry = MountEntry(mount_id, raw, fstype, device, source or "none",
+                           root=os.fsencode(root), options=options,
+                           super_options=super_options)  # fmt: skip
         self._size(entry, total, used, free)
         self._state.mounts.append(entry)
         self._files.touch(*MOUNT_FILES)

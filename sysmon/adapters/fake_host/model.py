@@ -88,6 +88,9 @@ class MountEntry:
     total: int = 0
     used: int = 0
     free: int = 0
+    root: bytes = b"/"
+    options: str = "rw,relatime"
+    super_options: str = "rw"
 
 
 def check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:

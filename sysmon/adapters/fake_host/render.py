@@ -67,10 +67,24 @@ def mountinfo(state: HostState, facts: HostFacts) -> bytes | None:
     root_id = next((m.mount_id for m in state.mounts if m.path == b"/"), 1)
     return b"".join(
         kt.mountinfo_line(
-            m.mount_id, 1 if m.path == b"/" else root_id, m.device, m.path, m.fstype, m.source
+            m.mount_id,
+            1 if m.path == b"/" else root_id,
+            m.device,
+            m.path,
+            m.fstype,
+            m.source,
+            m.root,
+            m.options,
+            m.super_options,
         )
         for m in state.mounts
     )
+
+
+def _joined(options: str, super_options: str) -> str:
+    """/proc/mounts's one options column: the mount's, then the filesystem's not yet said."""
+    seen = options.split(",")
+    return ",".join([*seen, *(o for o in super_options.split(",") if o and o not in seen)])
 
 
 def pid_stat(state: HostState, pid: int) -> bytes | None:
@@ -90,7 +104,8 @@ _RENDERERS: dict[str, Callable[[HostState, HostFacts], bytes | None]] = {
     "/proc/uptime": lambda s, f: kt.uptime_text(s.uptime_centis, s.idle_centis),
     "/proc/net/dev": lambda s, f: kt.net_dev_text((n, i.counters) for n, i in s.interfaces.items()),
     "/proc/mounts": lambda s, f: b"".join(
-        kt.mounts_line(m.path, m.fstype, m.source) for m in s.mounts
+        kt.mounts_line(m.path, m.fstype, m.source, _joined(m.options, m.super_options))
+        for m in s.mounts
     ),
     "/proc/self/mountinfo": mountinfo,
     "/proc/1/mountinfo": lambda s, f: mountinfo(s, f) if 1 in s.processes else None,

@@ -93,7 +93,7 @@ def test_a_small_host_reads_the_same_on_every_emulated_os(fs, ostype):
     assert reader.zoneinfo_low_pages() == 7
     assert reader.loadavg() == LoadAvg(0.25, 0.5, 1.0, 1, 20, 300)
     assert reader.uptime() == Uptime(100.5, 150.25)
-    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1")]
+    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1", b"/", "rw", "rw")]
     assert reader.net_dev() == [NetDev("eth0", 1, 2, 3, 4, 9, 10, 11, 12)]
     assert reader.process_tally() == ProcessTally({"S": 1, "R": 1}, 4)
     assert reader.kernel_identity() == KernelIdentity("small", "6.1.0", "Linux", None)
@@ -259,7 +259,7 @@ def test_an_unreadable_mount_table_falls_through(fs, become_user):
     fs.create_file(f"{ROOT}/1/mountinfo", st_mode=0o100600, contents=PID1)
     assert [m.path for m in reader.mounts()] == [b"/pid1"]
     become_user()
-    assert reader.mounts() == [Mount(b"/self", "ext4", "8:2", "/dev/sda2")]
+    assert reader.mounts() == [Mount(b"/self", "ext4", "8:2", "/dev/sda2", b"/", "rw", "rw")]
 
 
 def test_the_first_readable_table_wins_even_if_it_does_not_parse(fs):
@@ -270,7 +270,9 @@ def test_the_first_readable_table_wins_even_if_it_does_not_parse(fs):
 
 def test_proc_mounts_gives_the_source_as_device(fs):
     reader = make_host(fs, {"stat": SMALL["stat"], "mounts": MOUNTS})
-    assert reader.mounts() == [Mount(b"/mounts", "ext3", "/dev/sda3", "/dev/sda3")]
+    assert reader.mounts() == [
+        Mount(b"/mounts", "ext3", "/dev/sda3", "/dev/sda3", b"/", "rw", "rw")
+    ]
 
 
 # -- the process scan ---------------------------------------------------------------------
