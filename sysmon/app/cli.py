@@ -115,8 +115,8 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
-    from sysmon.domain.errors import SysmonError
-    from sysmon.domain.metrics import METHODS, describe
+    from sysmon.domain.errors import SysmonError, describe
+    from sysmon.domain.metrics import METHODS
 
     if args.method not in METHODS:
         return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
