@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sysmon.domain.cgroups import Hierarchy, Placement, locate, shown
+from sysmon.domain.cgroups import V2, Hierarchy, Placement, locate, shown
 from sysmon.domain.errors import SysmonError, describe
 from sysmon.domain.models import JSONDict
 from sysmon.domain.percent import percent
@@ -88,7 +88,8 @@ class ContainerView:
         CPU sampler's last window, None when the counter could not be read at both ends.
         """
         placement = self.placement(refresh=True)
-        unavailable = dict(placement.unavailable)
+        # the v2 hierarchy's own absence matters here only for a controller that needed it
+        unavailable = {k: v for k, v in placement.unavailable.items() if k != V2}
         fields = _Fields(unavailable)
         memory = placement.get("memory")
         cpu = placement.get("cpu")
