@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sysmon.domain.cgroups import V2, Hierarchy, Placement, locate, shown
-from sysmon.domain.errors import SysmonError, describe
+from sysmon.domain.errors import ServiceUnavailable, SysmonError, describe
 from sysmon.domain.models import JSONDict
 from sysmon.domain.percent import percent
 from sysmon.domain.ports import ProcfsPort
@@ -50,6 +50,8 @@ class ContainerView:
         try:
             lines = self._procfs.self_cgroup()
             mounts = [] if lines is None else self._procfs.mounts()
+        except ServiceUnavailable:
+            raise
         except SysmonError as error:
             placement = Placement()
             placement.unavailable["cgroup"] = describe(error)
@@ -243,6 +245,8 @@ class _Fields:
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         try:
             return compute()
+        except ServiceUnavailable:
+            raise
         except SysmonError as error:
             self._unavailable[key] = describe(error)
             return None

@@ -11,7 +11,7 @@ appears from Linux 5.13 (system-wide it means nothing, and reads 0 from 5.18), i
 from __future__ import annotations
 
 from sysmon.domain.cgroups import V2, Placement, shown
-from sysmon.domain.errors import SysmonError, describe
+from sysmon.domain.errors import ServiceUnavailable, SysmonError, describe
 from sysmon.domain.models import JSONDict, PressureLine
 from sysmon.domain.ports import ProcfsPort
 
@@ -38,6 +38,8 @@ def _resources(
     for resource in RESOURCES:
         try:
             lines = procfs.pressure(resource, directory)
+        except ServiceUnavailable:
+            raise
         except SysmonError as error:
             unavailable[prefix + resource] = describe(error)
             out[resource] = None
