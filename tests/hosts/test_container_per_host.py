@@ -142,7 +142,7 @@ PRESSURE = {
                 "full": line(0.04, 0.62, 0.53, 6.120795),
             },
             "irq": None,
-        },  # fmt: skip
+        },
         "unavailable": {
             "irq": "/proc/pressure/irq: missing",
             "cgroup.irq": "/sys/fs/cgroup/unified/irq.pressure: missing",
