@@ -42,7 +42,8 @@ VERBS = frozenset({
     "advance", "set_cpu", "reboot", "set_memory", "set_low_watermarks", "set_load", "spawn",
     "spawn_many", "end", "set_process", "add_interface", "remove_interface", "move",
     "set_counters", "reset_interface", "mount", "unmount", "resize", "set_identity",
-    "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs",
+    "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs", "use_cgroups",
+    "set_limits", "add_usage", "throttle", "oom_kill", "raise_pressure",
 })  # fmt: skip
 _KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick"})
 _TICK_KEYS = frozenset({"seconds", "busy", "idle", *CPU_COLUMNS})
