@@ -7,7 +7,8 @@ the log file as well.
 
 A scenario is a JSON file::
 
-    {"tree": "hosts/this-vm",            optional, relative to the file; else a minimal host
+    {"tree": "this-vm",                  optional: a path relative to the file, or a shipped
+                                          tree's name; else a minimal host
      "cpus": 4,                           for the minimal host (default 2)
      "steps": [{"do": "spawn", "name": "nginx: worker", "state": "R"},
                {"do": "mount", "path": "/data", "fstype": "xfs", "total": 1e12, "used": 4e11}],
@@ -31,6 +32,7 @@ from typing import Any
 
 from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_host import FakeHost
+from sysmon.adapters.shipped import host_tree, shipped_hosts
 from sysmon.app.config import ConfigError
 from sysmon.app.container import Container
 from sysmon.domain.models import CPU_COLUMNS
@@ -75,12 +77,21 @@ class WallCalendar:
 
 
 def read_scenario(source: str) -> Scenario:
-    """A host tree directory, or a scenario file; ConfigError naming what is wrong."""
+    """A host tree (a directory, or a shipped tree's name), or a scenario file; ConfigError
+    naming what is wrong.
+    """
     if os.path.isdir(source):
         return Scenario(origin=source, tree=source)
+    if not os.path.exists(source) and source in shipped_hosts():
+        return Scenario(origin=source, tree=str(host_tree(source)))
     try:
         with open(source, "rb") as file:
             document = json.loads(file.read())
+    except FileNotFoundError as error:
+        raise ConfigError(
+            f"--fake-host {source}: {error.strerror}, and no shipped host tree is so named "
+            f"(shipped: {', '.join(shipped_hosts())})"
+        ) from None
     except OSError as error:
         raise ConfigError(f"--fake-host {source}: {error.strerror}") from None
     except ValueError as error:
@@ -91,7 +102,7 @@ def read_scenario(source: str) -> Scenario:
         )
     tree = document.get("tree")
     if tree is not None:
-        tree = os.path.join(os.path.dirname(os.path.abspath(source)), str(tree))
+        tree = _scenario_tree(source, tree)
     tick = document.get("tick")
     if tick is not None and not (
         isinstance(tick, dict) and _positive(tick.get("seconds")) and _TICK_KEYS.issuperset(tick)
@@ -107,6 +118,21 @@ def read_scenario(source: str) -> Scenario:
         steps=list(document.get("steps", [])),
         hang=[str(mount) for mount in document.get("hang", [])],
         tick=tick,
+    )
+
+
+def _scenario_tree(source: str, tree: object) -> str:
+    """A scenario's ``tree``: a path relative to the scenario file, else a shipped name."""
+    if not isinstance(tree, str) or not tree:
+        raise ConfigError(f"--fake-host {source}: tree is a path or a shipped tree's name")
+    beside = os.path.join(os.path.dirname(os.path.abspath(source)), tree)
+    if os.path.isdir(beside):
+        return beside
+    if tree in shipped_hosts():
+        return str(host_tree(tree))
+    raise ConfigError(
+        f"--fake-host {source}: tree {tree!r}: no directory {beside}, nor a shipped tree "
+        f"(shipped: {', '.join(shipped_hosts())})"
     )
 
 

@@ -16,7 +16,7 @@ from sysmon.app.config import ConfigError
 from sysmon.app.fake_host_mode import read_scenario, run_ticks
 
 ROOT = Path(__file__).resolve().parents[2]
-HOSTS = ROOT / "testdata" / "hosts"
+HOSTS = ROOT / "sysmon" / "hosts"
 GIB = 1 << 30
 
 

@@ -87,7 +87,7 @@ def make_metrics() -> Callable[..., MetricsService]:
     return _metrics
 
 
-BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"
 
 
 @pytest.fixture
