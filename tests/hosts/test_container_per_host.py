@@ -1,5 +1,5 @@
 """RPCGetContainerInfo and RPCGetPressure against every host tree, under each OS pyfakefs
-emulates, with values worked out by hand from the trees' files (testdata/hosts/README.md).
+emulates, with values worked out by hand from the trees' files (sysmon/hosts/README.md).
 
 The CPU window is the 0.5 s the clock moves after start(); no tree's counters move in it,
 so every cgroup's ``usage_percent`` over it is 0.0 where the counter can be read.
