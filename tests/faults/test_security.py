@@ -8,7 +8,7 @@
   config and its own code, and starts no process: shown by listing a directory before
   and after a run, and by a Python audit hook (PEP 578) in a child that serves
   requests naming paths and commands.
-- It runs unprivileged: as uid 65534 on the real /proc it answers all nine methods.
+- It runs unprivileged: as uid 65534 on the real /proc it answers all eleven methods.
 """
 
 from __future__ import annotations
