@@ -13,7 +13,7 @@ from typing import Any
 
 from sysmon.domain.cgroups import V2, Hierarchy, Placement, locate, shown
 from sysmon.domain.errors import ServiceUnavailable, SysmonError, describe
-from sysmon.domain.models import JSONDict
+from sysmon.domain.models import CgroupLine, JSONDict
 from sysmon.domain.percent import percent
 from sysmon.domain.ports import ProcfsPort
 
@@ -31,6 +31,17 @@ def _v1_limit(value: int | None) -> int | None:
     return None if value is None or value >= V1_UNLIMITED else value
 
 
+# (cgroup CPU seconds, wall seconds) of the CPU sampler's last window
+Window = tuple[float, float] | None
+
+
+def _share(window: Window, capacity: float) -> float | None:
+    """CPU seconds over the window's seconds, in percent of ``capacity`` cores; not capped."""
+    if window is None or window[1] <= 0 or capacity <= 0:
+        return None
+    return round(max(window[0] / window[1] / capacity * 100.0, 0.0), 2)
+
+
 class ContainerView:
     """Finds sysmon's cgroups, and reads their figures; the placement is kept between
     requests and found again at each RPCGetContainerInfo (a process can be moved).
@@ -39,14 +50,32 @@ class ContainerView:
     def __init__(self, procfs: ProcfsPort) -> None:
         self._procfs = procfs
         self._placement: Placement | None = None
+        self._lines: list[CgroupLine] | None = None
 
-    def placement(self, refresh: bool = False) -> Placement:
-        if self._placement is None or refresh:
-            self._placement = self._locate()
+    def placement(self) -> Placement:
+        """The placement found last (the CPU sampler's: it adds no read to a sample)."""
+        if self._placement is None:
+            return self.relocate()
         return self._placement
 
-    def _locate(self) -> Placement:
-        """Without /proc/self/cgroup there is nothing to look for in the mount table."""
+    def checked(self) -> Placement:
+        """The placement, found again only if /proc/self/cgroup changed (for the summary of
+        RPCGetSysMetrics: one small read, not the mount table, on the common path).
+        """
+        if self._placement is not None:
+            try:
+                lines = self._procfs.self_cgroup()
+            except ServiceUnavailable:
+                raise
+            except SysmonError:
+                lines = None
+            if lines is not None and lines == self._lines:
+                return self._placement
+        return self.relocate()
+
+    def relocate(self) -> Placement:
+        """Find the cgroups afresh; without /proc/self/cgroup there is nothing to look for."""
+        self._lines = None
         try:
             lines = self._procfs.self_cgroup()
             mounts = [] if lines is None else self._procfs.mounts()
@@ -55,8 +84,11 @@ class ContainerView:
         except SysmonError as error:
             placement = Placement()
             placement.unavailable["cgroup"] = describe(error)
-            return placement
-        return locate(lines, mounts)
+        else:
+            placement = locate(lines, mounts)
+            self._lines = lines
+        self._placement = placement
+        return placement
 
     # -- the CPU counter, sampled with /proc/stat ----------------------------------------
 
@@ -85,11 +117,28 @@ class ContainerView:
 
     # -- the payload ------------------------------------------------------------------------
 
-    def payload(self, cpu_window: tuple[float, float] | None, host_cpus: int) -> JSONDict:
+    def summary(self, cpu_window: Window, host_cpus: Callable[[], int]) -> JSONDict | None:
+        """RPCGetSysMetrics's ``container``: memory and CPU use in percent of the limits,
+        None without a memory limit or a CPU quota. Raises what a read raises.
+        """
+        placement = self.checked()
+        memory, cpu = placement.get("memory"), placement.get("cpu")
+        limit = None if memory is None else self._memory_limit(memory)
+        quota = None if cpu is None else self._quota(cpu)
+        if limit is None and quota is None:
+            return None
+        memory_usage = None
+        if memory is not None and limit is not None:
+            working_set = self._working_set(memory)[1]
+            memory_usage = None if working_set is None else percent(working_set, limit)
+        capacity = quota or self._cpus(placement.get("cpuset")) or host_cpus()
+        return {"memory_usage": memory_usage, "cpu_usage": _share(cpu_window, capacity)}
+
+    def payload(self, cpu_window: Window, host_cpus: Callable[[], int]) -> JSONDict:
         """The method's figures; ``cpu_window`` is (cgroup CPU seconds, wall seconds) of the
         CPU sampler's last window, None when the counter could not be read at both ends.
         """
-        placement = self.placement(refresh=True)
+        placement = self.relocate()
         # the v2 hierarchy's own absence matters here only for a controller that needed it
         unavailable = {k: v for k, v in placement.unavailable.items() if k != V2}
         fields = _Fields(unavailable)
@@ -116,12 +165,11 @@ class ContainerView:
         if memory is None:
             return out
         here = memory.directory
+        limit = fields.get("memory.limit", lambda: self._memory_limit(memory))
+        usage, working_set = fields.get("memory.usage", lambda: self._working_set(memory)) or (
+            (None, None)
+        )
         if memory.version == 2:
-            out["limit"] = fields.get("memory.limit", lambda: self._smallest(memory, "memory.max"))
-            usage = fields.get("memory.usage", lambda: read.cgroup_limit(here, "memory.current"))
-            inactive = fields.get(
-                "memory.working_set", lambda: self._stat(here, "memory.stat", "inactive_file")
-            )
             out["swap_limit"] = fields.get(
                 "memory.swap_limit", lambda: self._smallest(memory, "memory.swap.max")
             )
@@ -132,16 +180,6 @@ class ContainerView:
                 "memory.oom_kills", lambda: self._stat(here, "memory.events", "oom_kill")
             )
         else:
-            limit = fields.get(
-                "memory.limit", lambda: _v1_limit(self._smallest(memory, "memory.limit_in_bytes"))
-            )
-            out["limit"] = limit
-            usage = fields.get(
-                "memory.usage", lambda: read.cgroup_limit(here, "memory.usage_in_bytes")
-            )
-            inactive = fields.get(
-                "memory.working_set", lambda: self._stat(here, "memory.stat", "total_inactive_file")
-            )
             memsw = fields.get(
                 "memory.swap_limit",
                 lambda: _v1_limit(self._smallest(memory, "memory.memsw.limit_in_bytes")),
@@ -156,18 +194,37 @@ class ContainerView:
             out["oom_kills"] = fields.get(
                 "memory.oom_kills", lambda: self._stat(here, "memory.oom_control", "oom_kill")
             )
-        out["usage"] = usage
-        if usage is not None:
-            out["working_set"] = max(usage - (inactive or 0), 0)
-            if out["limit"] is not None:
-                out["usage_percent"] = percent(out["working_set"], out["limit"])
+        out["limit"], out["usage"], out["working_set"] = limit, usage, working_set
+        if working_set is not None and limit is not None:
+            out["usage_percent"] = percent(working_set, limit)
         return out
+
+    def _memory_limit(self, memory: Hierarchy) -> int | None:
+        if memory.version == 2:
+            return self._smallest(memory, "memory.max")
+        return _v1_limit(self._smallest(memory, "memory.limit_in_bytes"))
+
+    def _working_set(self, memory: Hierarchy) -> tuple[int | None, int | None]:
+        """Usage, and usage less the inactive file cache (cAdvisor's working set)."""
+        here = memory.directory
+        v2 = memory.version == 2
+        usage = self._procfs.cgroup_limit(here, "memory.current" if v2 else "memory.usage_in_bytes")
+        if usage is None:
+            return None, None
+        inactive = self._stat(here, "memory.stat", "inactive_file" if v2 else "total_inactive_file")
+        return usage, max(usage - (inactive or 0), 0)
+
+    def _cpus(self, cpuset: Hierarchy | None) -> int | None:
+        if cpuset is None:
+            return None
+        name = "cpuset.cpus.effective" if cpuset.version == 2 else "cpuset.effective_cpus"
+        return self._procfs.cgroup_cpu_count(cpuset.directory, name)
 
     def _cpu(
         self,
         placement: Placement,
-        window: tuple[float, float] | None,
-        host_cpus: int,
+        window: Window,
+        host_cpus: Callable[[], int],
         fields: _Fields,
     ) -> JSONDict:
         read = self._procfs
@@ -176,7 +233,6 @@ class ContainerView:
              "throttled_seconds", "cpus"),
         )  # fmt: skip
         cpu = placement.get("cpu")
-        cpuset = placement.get("cpuset")
         accounting = placement.get("cpuacct") or cpu
         if cpu is not None:
             out["quota_cores"] = fields.get("cpu.quota_cores", lambda: self._quota(cpu))
@@ -195,15 +251,9 @@ class ContainerView:
             out["usage_seconds"] = fields.get(
                 "cpu.usage_seconds", lambda: self._usage_seconds(accounting)
             )
-        count = None
-        if cpuset is not None:
-            name = "cpuset.cpus.effective" if cpuset.version == 2 else "cpuset.effective_cpus"
-            count = fields.get("cpu.cpus", lambda: read.cgroup_cpu_count(cpuset.directory, name))
-        out["cpus"] = host_cpus if count is None else count
-        capacity = out["quota_cores"] or out["cpus"]
-        if window is not None and window[1] > 0 and capacity:
-            share = window[0] / window[1] / capacity * 100.0
-            out["usage_percent"] = round(max(share, 0.0), 2)
+        count = fields.get("cpu.cpus", lambda: self._cpus(placement.get("cpuset")))
+        out["cpus"] = host_cpus() if count is None else count
+        out["usage_percent"] = _share(window, out["quota_cores"] or out["cpus"])
         return out
 
     def _pids(self, pids: Hierarchy | None, fields: _Fields) -> JSONDict:

@@ -74,7 +74,7 @@ class MetricsService:
             "RPCGetSystemInfo": self._stamped(self._sysinfo),
             "RPCGetContainerInfo": self._stamped(self._container_info),
             "RPCGetPressure": self._stamped(
-                lambda: pressure_payload(procfs, self._container.placement(refresh=True))
+                lambda: pressure_payload(procfs, self._container.relocate())
             ),
         }
 
@@ -133,9 +133,17 @@ class MetricsService:
 
     def _container_info(self) -> JSONDict:
         """The cgroup's CPU share is over the CPU sampler's window, the one RPCCPUUsage has."""
+        return self._container.payload(self._cgroup_window(), self._host_cpus)
+
+    def _cgroup_window(self) -> tuple[float, float] | None:
         window = self._cpu.window()
-        seconds = None if window.cgroup_seconds is None else (window.cgroup_seconds, window.seconds)
-        return self._container.payload(seconds, self._procfs.kernel_stat().online_cpus)
+        if window.cgroup_seconds is None:
+            return None
+        return window.cgroup_seconds, window.seconds
+
+    def _host_cpus(self) -> int:
+        """RPCGetSystemInfo's ``processors``, where the cgroup's cpuset says nothing."""
+        return self._procfs.kernel_stat().online_cpus
 
     def _sys_metrics(self) -> JSONDict:
         """CPU and memory are required; any other part that fails is named in ``unavailable``."""
@@ -186,13 +194,10 @@ class MetricsService:
         part("network", fill_network)
 
         def fill_container() -> None:
-            info = self._container_info()
-            memory, cpu = info["memory"], info["cpu"]
-            if memory["limit"] is not None or cpu["quota_cores"] is not None:
-                payload["container"] = {
-                    "memory_usage": memory["usage_percent"],
-                    "cpu_usage": cpu["usage_percent"],
-                }
+            window = None if cpu.cgroup_seconds is None else (cpu.cgroup_seconds, cpu.seconds)
+            summary = self._container.summary(window, self._host_cpus)
+            if summary is not None:
+                payload["container"] = summary
 
         part("container", fill_container)
         payload["timestamp"] = timestamp
