@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 VERBS = frozenset({
     "advance", "set_cpu", "reboot", "set_memory", "set_low_watermarks", "set_load", "spawn",
     "spawn_many", "end", "set_process", "add_interface", "remove_interface", "move",
-    "set_counters", "reset_interface", "mount", "unmount", "resize", "set_identity",
+    "set_counters", "reset_interface", "mount", "unmount", "resize", "set_inodes", "set_identity",
     "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs",
 })  # fmt: skip
 _KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick"})
