@@ -47,6 +47,9 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                      "help": "serve a simulated host instead of this one: a host tree "
                              "(testdata/hosts/NAME) or a scenario file, written to a "
                              "temporary directory (docs/simulation.md)"}),
+    ("--sim-step", {"dest": "sim_step", "metavar": "SECONDS", "type": float,
+                    "help": "run the fake host in simulated time, SECONDS passing per scrape "
+                            "or frame (exporter, top; docs/simulation.md)"}),
 )  # fmt: skip
 
 
@@ -113,6 +116,21 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
         stack.enter_context(fake_host_mode(source, container))
 
 
+_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
+
+
+def sim_step_of(args: argparse.Namespace) -> float | None:
+    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
+    step: float | None = getattr(args, "sim_step", None)
+    if step is None:
+        return None
+    if not step > 0 or step == float("inf"):
+        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
+    if getattr(args, "fake_host", None) is None:
+        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
+    return step
+
+
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
     from sysmon.domain.errors import SysmonError
@@ -145,10 +163,19 @@ def _methods() -> int:
     return 0
 
 
-def _serve(settings: Settings, input_fd: int, output_fd: int, fake_host: str | None = None) -> int:
+def _serve(
+    settings: Settings,
+    input_fd: int,
+    output_fd: int,
+    fake_host: str | None = None,
+    sim_step: float | None = None,
+) -> int:
     from sysmon.app.container import build_container
     from sysmon.app.runner import serve
 
+    if sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; "
+        return _fatal(settings.process_id, output_fd, message + _STEPPERS)
     container = build_container(settings, input_fd=input_fd, output_fd=output_fd)
     with contextlib.ExitStack() as stack:
         try:
@@ -197,6 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fatal(process_id, output_fd, str(error))
     limiter = _setup_logging(settings)
     try:
-        return _serve(settings, input_fd, output_fd, args.fake_host)
+        return _serve(settings, input_fd, output_fd, args.fake_host, args.sim_step)
     finally:
         limiter.flush(logging.getLogger("sysmon"))

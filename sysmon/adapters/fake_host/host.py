@@ -411,6 +411,17 @@ class FakeHost:
         self._files.touch("/host.json")
         self._files.commit()
 
+    def fill(self, path: str | bytes, size: float) -> None:
+        """Write ``size`` bytes to the filesystem at ``path`` (negative: delete as much):
+        used grows and free shrinks by the same amount, until free (or used) is 0.
+        """
+        entry = self._mounted(path)
+        change = max(min(int(size), entry.free), -entry.used)
+        entry.used += change
+        entry.free -= change
+        self._files.touch("/host.json")
+        self._files.commit()
+
     def set_inodes(
         self,
         path: str | bytes,
