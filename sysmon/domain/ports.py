@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sysmon.domain.models import (
+    CpuStat,
     FsUsage,
     KernelIdentity,
     KernelStat,
@@ -25,7 +26,13 @@ class ProcfsPort(Protocol):
     ``ProcfsFormatError`` (an ``InternalError``) when a file does not parse.
     """
 
-    def kernel_stat(self) -> KernelStat: ...
+    def kernel_stat(self) -> KernelStat:
+        """What every request needs of /proc/stat (the per-CPU lines only counted)."""
+        ...
+
+    def cpu_stat(self) -> CpuStat:
+        """/proc/stat in full: the same, plus each CPU's times and the kernel's counters."""
+        ...
 
     def meminfo(self) -> dict[str, int]:
         """/proc/meminfo in bytes (``kB`` lines × 1024; unitless lines as written)."""
