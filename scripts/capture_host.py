@@ -6,12 +6,13 @@ The tree is what the procfs adapter needs to answer every method, and nothing el
     NAME/proc/{stat,meminfo,zoneinfo,loadavg,uptime,net/dev}
     NAME/proc/{1/mountinfo | self/mountinfo | mounts}     (the first readable)
     NAME/proc/<pid>/stat                                  (every process)
-    NAME/proc/sys/kernel/{hostname,osrelease,ostype,arch}
+    NAME/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}
     NAME/proc/self/cgroup, NAME/proc/pressure/{cpu,memory,io,irq}
     NAME/rootfs/etc/os-release                            (from etc/ or usr/lib/)
     NAME/rootfs/<cgroup dir>/<file>   the cgroup files sysmon reads, for its own cgroup
                                       and each parent up to the mount point
-    NAME/host.json   {"user_hz", "page_size", "machine", "mounts": {path: {total, used, free}}}
+    NAME/host.json   {"user_hz", "page_size", "machine",
+                      "mounts": {path: {total, used, free, files, files_free, readonly}}}
 
 Files a kernel does not have (zoneinfo, arch, mountinfo, pressure) are left out, as on
 the host. The cgroups are the capturing process's own, found as sysmon finds them: each
@@ -47,6 +48,8 @@ PROC_FILES = (
     "sys/kernel/osrelease",
     "sys/kernel/ostype",
     "sys/kernel/arch",  # recent kernels only
+    "sys/kernel/version",
+    "sys/kernel/domainname",
 )
 MOUNT_TABLES = ("1/mountinfo", "self/mountinfo", "mounts")
 PRESSURE = ("pressure/cpu", "pressure/memory", "pressure/io", "pressure/irq")  # Linux >= 4.20
@@ -211,19 +214,28 @@ def capture_cgroups(procfs, rootfs, target, table):
                 write(join(target, "rootfs"), os.fsdecode(directory + b"/" + name.encode()), data)
 
 
-def measure(rootfs, points):
+def measure(rootfs, points, statvfs=os.statvfs):
     """statvfs figures, as df computes them, for each mount point that can be measured."""
     mounts = {}
     for point in points:
         try:
-            usage = shutil.disk_usage(os.fsencode(rootfs.rstrip("/")) + point)
+            st = statvfs(os.fsencode(rootfs.rstrip("/")) + point)
         except OSError:
             continue
-        mounts[os.fsdecode(point)] = {"total": usage.total, "used": usage.used, "free": usage.free}
+        sizes = {
+            "total": st.f_blocks * st.f_frsize,
+            "used": (st.f_blocks - st.f_bfree) * st.f_frsize,
+            "free": st.f_bavail * st.f_frsize,
+            "files": st.f_files,
+            "files_free": st.f_ffree,
+        }
+        if st.f_flag & os.ST_RDONLY:
+            sizes["readonly"] = True
+        mounts[os.fsdecode(point)] = sizes
     return mounts
 
 
-def capture(name, procfs, rootfs, out, anonymise, facts):
+def capture(name, procfs, rootfs, out, anonymise, facts, statvfs=os.statvfs):
     """Write the host tree ``out/name`` and return its path.
 
     ``facts`` is ``{"user_hz", "page_size", "machine"}`` of the host being captured.
@@ -263,7 +275,7 @@ def capture(name, procfs, rootfs, out, anonymise, facts):
             write(join(target, "rootfs"), "etc/os-release", data)
             break
 
-    host = dict(facts, mounts=measure(rootfs, points))
+    host = dict(facts, mounts=measure(rootfs, points, statvfs))
     write(target, "host.json", (json.dumps(host, indent=2, sort_keys=True) + "\n").encode())
     return target
 

@@ -108,6 +108,23 @@ class KernelStat:
     procs_blocked: int | None = None  # Linux >= 2.5.45
 
 
+@dataclass(frozen=True, slots=True)
+class CpuStat:
+    """/proc/stat in full: what ``KernelStat`` holds, each CPU's times, the kernel's counters.
+
+    ``per_cpu`` maps a CPU's number (``cpu3`` is 3) to its times, in the file's order;
+    an offline CPU has no line, so the numbers can have gaps. ``context_switches``
+    (``ctxt``), ``forks`` (``processes``) and ``interrupts`` (the first number of
+    ``intr``, the total since boot) are None where the file lacks the line.
+    """
+
+    stat: KernelStat
+    per_cpu: dict[int, CpuTimes]
+    context_switches: int | None = None
+    forks: int | None = None
+    interrupts: int | None = None
+
+
 @direct_init
 @dataclass(frozen=True, slots=True)
 class LoadAvg:
@@ -156,11 +173,20 @@ class Mount:
 @direct_init
 @dataclass(frozen=True, slots=True)
 class FsUsage:
-    """statvfs figures in bytes, as ``df`` derives them."""
+    """statvfs figures in bytes, as ``df`` derives them, and its inode counts and flag.
+
+    ``free`` is what an unprivileged user may still write (``f_bavail``); the blocks
+    reserved for root are ``total - used - free``. ``files`` and ``files_free`` are
+    ``f_files`` and ``f_ffree`` (0 on filesystems without fixed inodes, such as btrfs),
+    None where the source cannot tell; ``readonly`` is ``f_flag & ST_RDONLY``.
+    """
 
     total: int
     used: int
     free: int
+    files: int | None = None
+    files_free: int | None = None
+    readonly: bool = False
 
 
 @direct_init
@@ -190,12 +216,19 @@ class ProcessTally:
 @direct_init
 @dataclass(frozen=True, slots=True)
 class KernelIdentity:
-    """/proc/sys/kernel/{hostname,osrelease,ostype,arch}; ``arch`` is Linux >= 5.x only."""
+    """/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}.
+
+    ``arch`` is Linux >= 5.x only; ``version`` (the build string ``uname -v`` prints)
+    and ``domainname`` (the NIS domain, ``(none)`` where unset) are None where the
+    file is absent.
+    """
 
     hostname: str
     osrelease: str
     ostype: str
     arch: str | None
+    version: str | None = None
+    domainname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

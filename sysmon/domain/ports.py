@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from sysmon.domain.models import (
     CgroupLine,
+    CpuStat,
     FsUsage,
     KernelIdentity,
     KernelStat,
@@ -27,7 +28,13 @@ class ProcfsPort(Protocol):
     ``ProcfsFormatError`` (an ``InternalError``) when a file does not parse.
     """
 
-    def kernel_stat(self) -> KernelStat: ...
+    def kernel_stat(self) -> KernelStat:
+        """What every request needs of /proc/stat (the per-CPU lines only counted)."""
+        ...
+
+    def cpu_stat(self) -> CpuStat:
+        """/proc/stat in full: the same, plus each CPU's times and the kernel's counters."""
+        ...
 
     def meminfo(self) -> dict[str, int]:
         """/proc/meminfo in bytes (``kB`` lines × 1024; unitless lines as written)."""

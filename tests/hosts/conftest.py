@@ -27,6 +27,7 @@ import pytest
 
 from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_clock import FakeClock
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.metrics import MetricsService
@@ -109,7 +110,7 @@ def open_host(fs: Any) -> Callable[..., Host]:
         clock = FakeClock()  # epoch 1795766400.0 (2026-11-27T00:00:00Z), monotonic 1000.0
         deadline = InlineDeadline()
         service = MetricsService(
-            ProcfsReader(PROC, ROOTFS),
+            ProcfsReader(PROC, ROOTFS, fakefs_statvfs(fs)),
             clock,
             deadline,
             HostFacts(

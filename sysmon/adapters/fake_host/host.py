@@ -32,7 +32,6 @@ from sysmon.adapters.fake_host.model import (
 from sysmon.adapters.fake_host.render import MOUNT_FILES, PRESSURE_FILES, all_paths, cgroup_paths
 from sysmon.adapters.fake_host.text import MEMINFO_UNITLESS
 from sysmon.adapters.fake_host.tree import copy_tree, real_tree, seed_state
-from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DEFAULT_EXCLUDE_FSTYPES
 from sysmon.domain.models import CPU_COLUMNS, HostFacts
 from sysmon.domain.ports import ProcfsPort
@@ -107,7 +106,7 @@ class FakeHost:
         """A host that starts as the captured tree ``source``: a path, or the name of a
         shipped tree (``this-vm``, ``odd-host``: see ``sysmon.adapters.shipped``).
 
-        The tree is copied under ``root`` and read back through the real ``ProcfsReader``
+        The tree is copied under ``root`` and read back through the real procfs reader
         to seed the script's state; files the script never touches stay as captured.
         """
         copy_tree(real_tree(source, fs), root, fs)
@@ -131,9 +130,9 @@ class FakeHost:
         return self._files.host_json
 
     def reader(self) -> ProcfsPort:
-        """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""
-        if self._files.fs is not None:
-            return ProcfsReader(self.procfs_root, self.rootfs_root)
+        """The ``ProcfsPort`` that reads this host: the real reader on this host's roots,
+        with statvfs figures from its host.json.
+        """
         return HostJsonReader(self.procfs_root, self.rootfs_root, self.host_json)
 
     def attach(self, clock: Advancing | None) -> None:
@@ -381,6 +380,9 @@ class FakeHost:
         free: int | None = None,
         device: str | None = None,
         source: str | None = None,
+        files: int | None = None,
+        files_free: int | None = None,
+        readonly: bool = False,
         root: str | bytes = "/",
         options: str = "rw,relatime",
         super_options: str = "rw",
@@ -388,9 +390,11 @@ class FakeHost:
         """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
         device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that). ``root`` is the
-        directory of the filesystem that is mounted (mountinfo's 4th field), ``options``
-        the mount's options, ``super_options`` the filesystem's (a v1 cgroup's controllers).
+        ``free`` defaults to total - used (inside pyfakefs it must be that); ``files`` and
+        ``files_free`` are its inodes (statvfs's ``f_files``, ``f_ffree``; unset: unknown),
+        ``readonly`` its ``ST_RDONLY`` flag. ``root`` is the directory of the filesystem
+        that is mounted (mountinfo's 4th field), ``options`` the mount's options,
+        ``super_options`` the filesystem's (a v1 cgroup's controllers).
         """
         raw = os.fsencode(path)
         if not raw.startswith(b"/"):
@@ -406,6 +410,7 @@ class FakeHost:
                            root=os.fsencode(root), options=options,
                            super_options=super_options)  # fmt: skip
         self._size(entry, total, used, free)
+        self._inodes(entry, files, files_free, readonly)
         self._state.mounts.append(entry)
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
@@ -421,6 +426,46 @@ class FakeHost:
         self._size(self._mounted(path), total, used, free)
         self._files.touch("/host.json")
         self._files.commit()
+
+    def fill(self, path: str | bytes, size: float) -> None:
+        """Write ``size`` bytes to the filesystem at ``path`` (negative: delete as much):
+        used grows and free shrinks by the same amount, until free (or used) is 0.
+        """
+        entry = self._mounted(path)
+        change = max(min(int(size), entry.free), -entry.used)
+        entry.used += change
+        entry.free -= change
+        self._files.touch("/host.json")
+        self._files.commit()
+
+    def set_inodes(
+        self,
+        path: str | bytes,
+        *,
+        files: int | None = None,
+        files_free: int | None = None,
+        readonly: bool | None = None,
+    ) -> None:
+        """A mounted filesystem's inode counts and read-only flag (None: as they are)."""
+        entry = self._mounted(path)
+        self._inodes(
+            entry,
+            entry.files if files is None else files,
+            entry.files_free if files_free is None else files_free,
+            entry.readonly if readonly is None else readonly,
+        )
+        self._files.touch("/host.json")
+        self._files.commit()
+
+    @staticmethod
+    def _inodes(
+        entry: MountEntry, files: int | None, files_free: int | None, readonly: bool
+    ) -> None:
+        if (files is None) != (files_free is None) or min(files or 0, files_free or 0) < 0:
+            raise ValueError(f"inodes: files {files} and files_free {files_free}, both or none")
+        if files is not None and files_free is not None and files_free > files:
+            raise ValueError(f"inodes: {files_free} free of {files}")
+        entry.files, entry.files_free, entry.readonly = files, files_free, bool(readonly)
 
     def _mounted(self, path: str | bytes) -> MountEntry:
         raw = os.fsencode(path)
@@ -573,7 +618,9 @@ class FakeHost:
     # -- names ----------------------------------------------------------------------------
 
     def set_identity(self, **names: str | None) -> None:
-        """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch`` (None: no file)."""
+        """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch``, ``version``,
+        ``domainname`` (None: no file).
+        """
         check_names(names, IDENTITY_FILES, "identity file")
         self._state.identity.update(names)
         self._files.touch(*(f"/proc/sys/kernel/{name}" for name in names))

@@ -89,6 +89,9 @@ class MountEntry:
     total: int = 0
     used: int = 0
     free: int = 0
+    files: int | None = None
+    files_free: int | None = None
+    readonly: bool = False
     root: bytes = b"/"
     options: str = "rw,relatime"
     super_options: str = "rw"
@@ -102,7 +105,7 @@ def check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:
         raise TypeError(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(allowed)})")
 
 
-IDENTITY_FILES = ("hostname", "osrelease", "ostype", "arch")
+IDENTITY_FILES = ("hostname", "osrelease", "ostype", "arch", "version", "domainname")
 STAT_FIELDS = ("ctxt", "btime", "processes", "procs_running", "procs_blocked")
 
 

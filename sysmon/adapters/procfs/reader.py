@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,12 +29,14 @@ from sysmon.adapters.procfs.net_dev import parse_net_dev
 from sysmon.adapters.procfs.os_release import CANDIDATES, parse_os_release
 from sysmon.adapters.procfs.pid_stat import scan_processes
 from sysmon.adapters.procfs.pressure import parse_pressure
-from sysmon.adapters.procfs.stat import parse_stat
+from sysmon.adapters.procfs.stat import parse_cpu_stat, parse_stat
+from sysmon.adapters.procfs.statvfs import usage_of
 from sysmon.adapters.procfs.uptime import parse_uptime
 from sysmon.adapters.procfs.zoneinfo import parse_zoneinfo
 from sysmon.domain.errors import ProcfsFormatError, ServiceUnavailable, SysmonError
 from sysmon.domain.models import (
     CgroupLine,
+    CpuStat,
     FsUsage,
     KernelIdentity,
     KernelStat,
@@ -84,8 +85,15 @@ def _root_reason(error: OSError) -> str:
 class ProcfsReader:
     """``ProcfsPort`` on a procfs tree and a root filesystem, both given as POSIX paths."""
 
-    def __init__(self, procfs_root: str = "/proc", rootfs_root: str = "/") -> None:
+    def __init__(
+        self,
+        procfs_root: str = "/proc",
+        rootfs_root: str = "/",
+        statvfs: Callable[[bytes], os.statvfs_result] = os.statvfs,
+    ) -> None:
+        """``statvfs`` is ``os.statvfs`` but where a fake filesystem supplies its own."""
         self._procfs_root = procfs_root
+        self._statvfs = statvfs
         self._proc = procfs_root.rstrip("/")
         self._rootfs = rootfs_root.rstrip("/")
         # The last mount table parsed: which file, its bytes, and its mounts. The table
@@ -150,6 +158,9 @@ class ProcfsReader:
     def kernel_stat(self) -> KernelStat:
         return parse_stat(self._read("stat"))
 
+    def cpu_stat(self) -> CpuStat:
+        return parse_cpu_stat(self._read("stat"))
+
     def meminfo(self) -> dict[str, int]:
         return parse_meminfo(self._read("meminfo"))
 
@@ -185,11 +196,8 @@ class ProcfsReader:
         raise self._failure(MOUNT_TABLES[-1][0], error, f", and no readable {others}") from error
 
     def fs_usage(self, mount_path: bytes) -> FsUsage:
-        # shutil.disk_usage is statvfs read the way df reads it: total = f_blocks x f_frsize,
-        # used = (f_blocks - f_bfree) x f_frsize, free = f_bavail x f_frsize. OSError
-        # propagates: the domain reports it for this mount alone.
-        usage = shutil.disk_usage(os.fsencode(self._rootfs) + mount_path)
-        return FsUsage(total=usage.total, used=usage.used, free=usage.free)
+        # OSError propagates: the domain reports it for this mount alone.
+        return usage_of(self._statvfs(os.fsencode(self._rootfs) + mount_path))
 
     def net_dev(self) -> list[NetDev]:
         return parse_net_dev(self._read("net/dev"))
@@ -213,8 +221,10 @@ class ProcfsReader:
 
     def kernel_identity(self) -> KernelIdentity:
         hostname, osrelease, ostype = (self._read(f"{DIRECTORY}/{name}") for name in REQUIRED)
-        arch = self._read_optional(f"{DIRECTORY}/{OPTIONAL}", FileNotFoundError)
-        return parse_kernel_identity(hostname, osrelease, ostype, arch)
+        arch, version, domainname = (
+            self._read_optional(f"{DIRECTORY}/{name}", FileNotFoundError) for name in OPTIONAL
+        )
+        return parse_kernel_identity(hostname, osrelease, ostype, arch, version, domainname)
 
     def os_release(self) -> dict[str, str] | None:
         for relative in CANDIDATES:

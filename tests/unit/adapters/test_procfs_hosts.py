@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.memory import read_memory
@@ -32,7 +33,7 @@ KIB = 1024
 def host(fs, name) -> ProcfsPort:
     """The tree mapped read-only at /hosts/<name> in the fake filesystem, and its reader."""
     fs.add_real_directory(str(HOSTS / name), target_path=f"/hosts/{name}")
-    return ProcfsReader(f"/hosts/{name}/proc", f"/hosts/{name}/rootfs")
+    return ProcfsReader(f"/hosts/{name}/proc", f"/hosts/{name}/rootfs", fakefs_statvfs(fs))
 
 
 def host_json(name):
@@ -104,7 +105,12 @@ def test_legacy_2_6_18(fs):
     # 13 processes; mysqld has 10 threads, the other 12 have one each.
     assert reader.process_tally() == ProcessTally({"S": 9, "D": 1, "R": 1, "Z": 1, "T": 1}, 22)
     assert reader.kernel_identity() == KernelIdentity(
-        "legacy-host", "2.6.18-419.el5", "Linux", None
+        "legacy-host",
+        "2.6.18-419.el5",
+        "Linux",
+        None,
+        version="#1 SMP Wed Jun 14 06:52:42 EDT 2017",
+        domainname="localdomain",
     )
     assert reader.os_release() is None
 
@@ -151,7 +157,14 @@ def test_debian6_2_6_32(fs):
     assert reader.net_dev()[2] == NetDev("eth1", 30000, 300, 5, 6, 40000, 400, 7, 8)
     # 14 processes: rsyslogd 3 threads, java 25, twelve others 1 each.
     assert reader.process_tally() == ProcessTally({"S": 12, "R": 1, "D": 1}, 40)
-    assert reader.kernel_identity() == KernelIdentity("squeeze", "2.6.32-5-amd64", "Linux", None)
+    assert reader.kernel_identity() == KernelIdentity(
+        "squeeze",
+        "2.6.32-5-amd64",
+        "Linux",
+        None,
+        version="#1 SMP Sun Sep 23 10:49:36 UTC 2012",
+        domainname="(none)",
+    )
     assert reader.os_release() is None
 
 
@@ -181,7 +194,12 @@ def test_odd_host_kernel_files(fs):
     assert reader.loadavg() == LoadAvg(1.5, 0.75, 0.25, 3, 1234, 99999)
     assert reader.uptime() == Uptime(123456.78, 456789.12)
     assert reader.kernel_identity() == KernelIdentity(
-        "odd-host", "6.8.0-45-generic", "Linux", "aarch64"
+        "odd-host",
+        "6.8.0-45-generic",
+        "Linux",
+        "aarch64",
+        version="#45-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug 30 12:02:04 UTC 2024",
+        domainname="odd.example",
     )
 
 
@@ -295,7 +313,12 @@ def test_container(fs):
     assert [m.path for m in DiskPolicy().select(mounts)] == [b"/", b"/data"]
     assert reader.process_tally() == ProcessTally({"S": 2, "R": 1}, 7)
     assert reader.kernel_identity() == KernelIdentity(
-        "c0ffee123456", "6.8.0-1012-aws", "Linux", "x86_64"
+        "c0ffee123456",
+        "6.8.0-1012-aws",
+        "Linux",
+        "x86_64",
+        version="#13-Ubuntu SMP Mon Jul 15 13:40:27 UTC 2024",
+        domainname="(none)",
     )
     release = reader.os_release()
     assert release is not None

@@ -5,6 +5,7 @@ import logging
 import pytest
 from pyfakefs.fake_filesystem import OSType
 
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.errors import InternalError, ProcfsFormatError, ServiceUnavailable
 from sysmon.domain.models import (
@@ -53,7 +54,7 @@ SMALL = {
 def make_host(fs, files=None, root=ROOT):
     for relative, contents in (SMALL if files is None else files).items():
         fs.create_file(f"{root}/{relative}", contents=contents)
-    return ProcfsReader(root, ROOTFS)
+    return ProcfsReader(root, ROOTFS, fakefs_statvfs(fs))
 
 
 METHODS = [
@@ -331,14 +332,15 @@ def test_fs_usage_is_taken_under_the_rootfs(fs):
     fs.add_mount_point(f"{ROOTFS}/data", total_size=10_000)
     fs.create_file(f"{ROOTFS}/data/blob", st_size=2_500)
     fs.add_mount_point(f"{ROOTFS}/mnt/caf\u00e9", total_size=4_096)
-    assert reader.fs_usage(b"/data") == FsUsage(total=10_000, used=2_500, free=7_500)
-    assert reader.fs_usage("/mnt/café".encode()) == FsUsage(total=4_096, used=0, free=4_096)
+    assert reader.fs_usage(b"/data") == FsUsage(10_000, 2_500, 7_500, files=0, files_free=0)
+    assert reader.fs_usage("/mnt/café".encode()) == FsUsage(4_096, 0, 4_096, 0, 0)
 
 
 def test_fs_usage_of_the_root_with_the_default_rootfs(fs):
     fs.set_disk_usage(1_000_000)
     fs.create_file("/etc/big", st_size=1_000)
-    assert ProcfsReader().fs_usage(b"/") == FsUsage(total=1_000_000, used=1_000, free=999_000)
+    reader = ProcfsReader(statvfs=fakefs_statvfs(fs))
+    assert reader.fs_usage(b"/") == FsUsage(1_000_000, 1_000, 999_000, files=0, files_free=0)
 
 
 def test_os_release_prefers_etc_then_usr_lib(fs):
