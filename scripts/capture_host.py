@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Capture what sysmon reads from a live host into a host tree under testdata/hosts/NAME.
+"""Capture what sysmon reads from a live host into a host tree under sysmon/hosts/NAME.
 
 The tree is what the procfs adapter needs to answer every method, and nothing else:
 
@@ -214,7 +214,7 @@ def main(argv=None):
     parser.add_argument("name", help="the tree's name, e.g. this-vm")
     parser.add_argument("--procfs", default="/proc", help="procfs root (default /proc)")
     parser.add_argument("--rootfs", default="/", help="root filesystem (default /)")
-    parser.add_argument("--out", default="testdata/hosts", help="where trees live")
+    parser.add_argument("--out", default="sysmon/hosts", help="where trees live")
     parser.add_argument("--no-anonymise", dest="anonymise", action="store_false")
     parser.add_argument("--force", action="store_true", help="replace an existing capture")
     args = parser.parse_args(argv)

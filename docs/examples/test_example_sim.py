@@ -1,4 +1,4 @@
-"""sysmon in simulation, in your own test suite: pip install 'sysmon[sim]', copy this file.
+"""sysmon in simulation, in your own test suite: install sysmon-service[sim], copy this file.
 
 The fixtures come from sysmon's pytest plugin: ``fake_host`` (a Linux host written in a
 fake file system), ``fake_broker``, ``fake_clock`` and ``sim_service`` (the real service
@@ -36,12 +36,16 @@ def test_a_dashboard_keeps_working_when_the_broker_is_silent(
     fake_broker.script("RPCGetMessageStats", Silence(), Reply({"total_messages": 7}))
     sim_service.advance(1.0)
     assert sim_service.request("RPCGetSysMetrics", correlation_id="poll-1") is None
-    (reply,) = sim_service.wait(0.5)  # sysmon_broker_timeout: answered without the broker
+    (reply,) = sim_service.wait(0.5)  # sysmon_broker_timeout, paid once: then no poll waits
     assert reply["correlation_id"] == "poll-1"
     assert "message_stats" not in reply["payload"]
-    sim_service.wait(31)  # past sysmon_broker_retry (30 s): the broker is asked again
+    sim_service.wait(31)  # past sysmon_broker_retry (30 s): the broker is asked again...
+    metrics = sim_service.call("RPCGetSysMetrics")  # ...in the background: answered at once
+    assert "message_stats" not in metrics
+    sim_service.wait(0.25)  # its answer came meanwhile, and is given with its age
     metrics = sim_service.call("RPCGetSysMetrics")
     assert metrics["message_stats"] == {"total_messages": 7}
+    assert metrics["message_stats_age_seconds"] == 0.25
 
 
 @pytest.mark.parametrize("sim_os", ["linux", "macos", "windows"])

@@ -7,7 +7,8 @@ the log file as well.
 
 A scenario is a JSON file::
 
-    {"tree": "hosts/this-vm",            optional, relative to the file; else a minimal host
+    {"tree": "this-vm",                  optional: a path relative to the file, or a shipped
+                                          tree's name; else a minimal host
      "cpus": 4,                           for the minimal host (default 2)
      "steps": [{"do": "spawn", "name": "nginx: worker", "state": "R"},
                {"do": "mount", "path": "/data", "fstype": "xfs", "total": 1e12, "used": 4e11}],
@@ -35,6 +36,7 @@ from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_clock import DEFAULT_EPOCH, FakeClock
 from sysmon.adapters.fake_host import FakeHost
 from sysmon.adapters.fake_host.host import Advancing
+from sysmon.adapters.shipped import host_tree, shipped_hosts
 from sysmon.app.config import ConfigError
 from sysmon.app.container import Container
 from sysmon.app.sim_time import SimulatedTime, Tick, run_ticks, tick_count
@@ -90,12 +92,21 @@ class WallCalendar:
 
 
 def read_scenario(source: str) -> Scenario:
-    """A host tree directory, or a scenario file; ConfigError naming what is wrong."""
+    """A host tree (a directory, or a shipped tree's name), or a scenario file; ConfigError
+    naming what is wrong.
+    """
     if os.path.isdir(source):
         return Scenario(origin=source, tree=source)
+    if not os.path.exists(source) and source in shipped_hosts():
+        return Scenario(origin=source, tree=str(host_tree(source)))
     try:
         with open(source, "rb") as file:
             document = json.loads(file.read())
+    except FileNotFoundError as error:
+        raise ConfigError(
+            f"--fake-host {source}: {error.strerror}, and no shipped host tree is so named "
+            f"(shipped: {', '.join(shipped_hosts())})"
+        ) from None
     except OSError as error:
         raise ConfigError(f"--fake-host {source}: {error.strerror}") from None
     except ValueError as error:
@@ -106,7 +117,7 @@ def read_scenario(source: str) -> Scenario:
         )
     tree = document.get("tree")
     if tree is not None:
-        tree = os.path.join(os.path.dirname(os.path.abspath(source)), str(tree))
+        tree = _scenario_tree(source, tree)
     step, start = _time(source, document.get("time"))
     return Scenario(
         origin=source,
@@ -152,6 +163,21 @@ def _time(source: str, time: object) -> tuple[float | None, float]:
             f"seconds (optional)}}"
         )
     return float(time["step"]), float(time.get("start", DEFAULT_EPOCH))
+
+
+def _scenario_tree(source: str, tree: object) -> str:
+    """A scenario's ``tree``: a path relative to the scenario file, else a shipped name."""
+    if not isinstance(tree, str) or not tree:
+        raise ConfigError(f"--fake-host {source}: tree is a path or a shipped tree's name")
+    beside = os.path.join(os.path.dirname(os.path.abspath(source)), tree)
+    if os.path.isdir(beside):
+        return beside
+    if tree in shipped_hosts():
+        return str(host_tree(tree))
+    raise ConfigError(
+        f"--fake-host {source}: tree {tree!r}: no directory {beside}, nor a shipped tree "
+        f"(shipped: {', '.join(shipped_hosts())})"
+    )
 
 
 def _positive(value: object) -> bool:

@@ -23,7 +23,7 @@ from sysmon.app.envelope import (
     encode_json,
 )
 from sysmon.domain.errors import InternalError, SysmonError
-from sysmon.domain.message_stats import MessageStatsService
+from sysmon.domain.message_stats import MessageStatsService, StatsAnswer
 from sysmon.domain.metrics import SYS_METRICS, MetricsService, UnknownMethod
 from sysmon.domain.models import JSONDict
 
@@ -33,6 +33,7 @@ DIALECTS: tuple[str, ...] = ("both", "jsonrpc")
 READY_EVENT = "subprocess_ready"
 SHUTDOWN_EVENT = "subprocess_shutdown"
 MESSAGE_STATS_KEY = "message_stats"
+MESSAGE_STATS_AGE_KEY = "message_stats_age_seconds"
 
 
 def _reject_constant(name: str) -> Any:
@@ -67,6 +68,11 @@ class Server:
         self._encoded: dict[str, tuple[JSONDict, str]] = {}
         self._stats_encoded: tuple[Any, str] | None = None
         self._waiting = 0
+
+    @property
+    def writer(self) -> Writer:
+        """Where every line goes; the loop watches it for bytes the peer has not taken."""
+        return self._writer
 
     @property
     def waiting(self) -> int:
@@ -166,19 +172,23 @@ class Server:
             line = self._envelope.method_error(request, error)
         self._writer.write(line)
 
-    def _answer_with_stats(self, request: Envelope, payload: JSONDict, stats: Any) -> None:
+    def _answer_with_stats(
+        self, request: Envelope, payload: JSONDict, answer: StatsAnswer | None
+    ) -> None:
         self._waiting -= 1
         try:
             body = self._payload_json(SYS_METRICS, payload)
-            if stats is not None:
-                body = self._with_stats(payload, body, stats)
+            if answer is not None:
+                body = self._with_stats(payload, body, answer)
             line = self._envelope.response(request, body)
         except SysmonError as error:
             line = self._envelope.method_error(request, error)
         self._writer.write(line)
 
-    def _with_stats(self, payload: JSONDict, body: str, stats: Any) -> str:
-        """The payload with ``message_stats`` added, spliced into its cached encoding."""
+    def _with_stats(self, payload: JSONDict, body: str, answer: StatsAnswer) -> str:
+        """The payload with ``message_stats`` (and their age, when not fetched for this
+        request) added, spliced into its cached encoding."""
+        stats = answer.stats
         entry = self._stats_encoded
         if entry is None or entry[0] is not stats:
             try:
@@ -187,10 +197,16 @@ class Server:
                 log.warning("message_stats left out: the broker's payload is not JSON: %s", error)
                 return body
             self._stats_encoded = entry
-        if MESSAGE_STATS_KEY in payload:  # never from MetricsService; keep a copy's meaning
-            return self._encode_payload(SYS_METRICS, {**payload, MESSAGE_STATS_KEY: stats})
+        age = None if answer.age is None else round(answer.age, 3)
+        if MESSAGE_STATS_KEY in payload or MESSAGE_STATS_AGE_KEY in payload:
+            # never from MetricsService; keep a copy's meaning
+            extra = {MESSAGE_STATS_KEY: stats}
+            if age is not None:
+                extra[MESSAGE_STATS_AGE_KEY] = age
+            return self._encode_payload(SYS_METRICS, {**payload, **extra})
         separator = "," if payload else ""
-        return body[:-1] + separator + '"' + MESSAGE_STATS_KEY + '":' + entry[1] + "}"
+        tail = "" if age is None else f',"{MESSAGE_STATS_AGE_KEY}":{age!r}'
+        return body[:-1] + separator + '"' + MESSAGE_STATS_KEY + '":' + entry[1] + tail + "}"
 
     def _payload_json(self, method: str, payload: JSONDict) -> str:
         """A cached payload (the same dict while fresh) is encoded once."""

@@ -24,8 +24,8 @@ from sysmon.domain.metrics import METHODS
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
-STATS_EXCHANGE = read_transcript(ROOT / "testdata" / "broker" / "message_stats_total.json")[0]
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
+STATS_EXCHANGE = read_transcript(ROOT / "sysmon" / "broker_replies" / "message_stats_total.json")[0]
 GUARD = 30.0
 # Puts the broker's pipe pair at fds 3 and 4, as the broker does, then execs sysmon.
 PLACE_FDS = """

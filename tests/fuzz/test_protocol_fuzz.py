@@ -56,9 +56,9 @@ from sysmon.domain.models import HostFacts
 from sysmon.domain.timers import Timers
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
-STATS = read_transcript(ROOT / "testdata" / "broker" / "message_stats_total.json")[0].reply
+STATS = read_transcript(ROOT / "sysmon" / "broker_replies" / "message_stats_total.json")[0].reply
 SYS_METRICS = "RPCGetSysMetrics"
 LIMIT = 1 << 20  # sysmon_max_message_bytes when the config does not say
 GUARD = 60.0  # hang guard for spawned children only; no test measures time
@@ -730,16 +730,17 @@ def test_a_flood_of_sys_metrics_waiting_for_a_silent_broker_stays_bounded():
 def test_a_broker_reply_nested_near_the_recursion_limit_loses_no_waiting_request():
     """Decoded at one stack depth, re-encoded some frames deeper: the payloads nested just
     too deep to encode once made every waiting RPCGetSysMetrics vanish without a reply."""
-    clock = FakeClock()
-    timers = Timers(clock)
-    writer = MemoryWriter()
-    link = BrokerLink(writer, "sysmon")
-    stats = MessageStatsService(link, clock, timers, 0.5, 30.0, 0.0)
-    server = Server(metrics_service(clock), stats, link, writer)
-    server.start()
     limit = sys.getrecursionlimit()
     with_stats = without_stats = 0
     for depth in range(limit - 200, limit + 2):
+        # a fresh service for each depth: no figures from the depth before are carried
+        clock = FakeClock()
+        timers = Timers(clock)
+        writer = MemoryWriter()
+        link = BrokerLink(writer, "sysmon")
+        stats = MessageStatsService(link, clock, timers, 0.5, 30.0, 0.0)
+        server = Server(metrics_service(clock), stats, link, writer)
+        server.start()
         writer.clear()
         cids = [f"c-{depth}-a", f"c-{depth}-b"]
         for cid in cids:
@@ -756,7 +757,6 @@ def test_a_broker_reply_nested_near_the_recursion_limit_loses_no_waiting_request
         server.handle_line(reply.encode())
         clock.advance(0.6)  # past the broker timeout
         timers.run_due()
-        clock.advance(30.0)  # and past the pause after a failure, for the next depth
         answers = [m for m in writer.messages() if m.get("id") == SYS_METRICS]
         assert sorted(m["correlation_id"] for m in answers) == cids, depth
         assert server.waiting == 0
@@ -1057,6 +1057,7 @@ def test_a_flood_of_bad_lines_logs_a_few_lines_and_a_summary(tmp_path):
     for log in (stderr.decode(), log_file.decode()):
         messages = [line.split(": ", 1)[1] for line in log.splitlines()]
         assert messages == [
+            "serving on stdin and stdout (stdin is open and no RPC_* fds are set)",
             *["unparseable line: Expecting value: line 1 column 1 (char 0)"] * 5,
             *['undecodable message: field "id" must be a string, not a JSON number'] * 5,
             "… 4,995 more like this from sysmon.app.server: undecodable message: %s",

@@ -1,4 +1,4 @@
-"""A host tree of testdata/hosts inside pyfakefs, served by the real MetricsService.
+"""A host tree of sysmon/hosts inside pyfakefs, served by the real MetricsService.
 
 The tree is mapped read-only at ``/host``: ``/host/proc`` is the procfs root and
 ``/host/rootfs`` the root filesystem. Every mount point of the tree's host.json becomes
@@ -33,7 +33,7 @@ from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.metrics import MetricsService
 from sysmon.domain.models import HostFacts, JSONDict
 
-HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[2] / "sysmon" / "hosts"
 TREES = ("this-vm", "legacy-2.6.18", "debian6-2.6.32", "odd-host", "container")
 HOST = "/host"
 PROC = f"{HOST}/proc"

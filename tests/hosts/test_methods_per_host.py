@@ -1,6 +1,6 @@
 """Every method of MetricsService against every host tree, with values worked out by hand.
 
-Each tree of testdata/hosts (see its README) is read through the real ProcfsReader inside
+Each tree of sysmon/hosts (see its README) is read through the real ProcfsReader inside
 pyfakefs (conftest.py). The expected values below are literals taken from the tree's
 files with the arithmetic in a comment; docs/metrics.md gives the rules. USER_HZ is 100
 on every tree, so a time in seconds is ticks / 100. Byte figures from meminfo are kB × 1024.
@@ -887,8 +887,8 @@ def sysmon(*args, cwd):
 
 
 def tree_options(tree):
-    return ["--procfs", str(REPO / "testdata/hosts" / tree / "proc"),
-            "--rootfs", str(REPO / "testdata/hosts" / tree / "rootfs")]  # fmt: skip
+    return ["--procfs", str(REPO / "sysmon/hosts" / tree / "proc"),
+            "--rootfs", str(REPO / "sysmon/hosts" / tree / "rootfs")]  # fmt: skip
 
 
 @pytest.mark.e2e

@@ -31,8 +31,8 @@ import spawned
 from sysmon.domain.metrics import METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
-STATS_FILE = ROOT / "testdata" / "broker" / "message_stats_total.json"
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
+STATS_FILE = ROOT / "sysmon" / "broker_replies" / "message_stats_total.json"
 GUARD = 120.0  # kills a hung child so that the test fails instead of hanging
 SLOTS = 8  # ids per line: a batch has at most this many members
 # One key only each method's answer has: a reply to the wrong method is caught.

@@ -1,7 +1,9 @@
-"""A broker that is slow, then silent, then healthy again: message_stats comes and goes.
+"""A broker that is slow, then silent, then healthy again: message_stats and their age.
 
-Defaults: the broker gets 0.5 s (``sysmon_broker_timeout``); after a failure it is not
-asked again for 30 s (``sysmon_broker_retry``); an answer is cached for 1 s.
+Defaults: the broker gets 0.5 s (``sysmon_broker_timeout``); after a timeout it is not
+asked again for 30 s (``sysmon_broker_retry``), and until it answers again no request
+waits for it; an answer is cached for 1 s. Figures not fetched for the reply they go
+into carry ``message_stats_age_seconds``.
 """
 
 from sysmon.adapters.fake_broker import Reply, Silence
@@ -20,27 +22,33 @@ def test_a_slow_then_silent_then_healthy_broker(sim_service, fake_broker):
     (reply,) = sim.wait(0.3)  # slow, but inside the timeout
     assert reply["correlation_id"] == "a"
     assert reply["payload"]["message_stats"] == STATS
+    assert "message_stats_age_seconds" not in reply["payload"]  # fetched for this reply
     assert round(sim.now, 9) == 1.3
 
     sim.wait(1.2)  # t = 2.5: both caches stale; the broker is asked again, and says nothing
     assert sim.request("RPCGetSysMetrics", correlation_id="b") is None
     assert sim.wait(0.49) == []
-    (reply,) = sim.wait(0.01)  # t = 3.0: the 0.5 s are up
+    (reply,) = sim.wait(0.01)  # t = 3.0: the 0.5 s are up; the figures of t = 1.3
     assert reply["correlation_id"] == "b"
-    assert "message_stats" not in reply["payload"]
+    assert reply["payload"]["message_stats"] == STATS
+    assert reply["payload"]["message_stats_age_seconds"] == 1.7
 
     sim.wait(7)  # t = 10, inside the 30 s pause: answered at once, the broker not asked
     reply = sim.request("RPCGetSysMetrics", correlation_id="c")
-    assert "message_stats" not in reply["payload"]
+    assert reply["payload"]["message_stats_age_seconds"] == 8.7
     sim.wait(22.9)  # t = 32.9: still paused (until 3.0 + 30)
-    assert "message_stats" not in sim.request("RPCGetSysMetrics")["payload"]
+    assert sim.request("RPCGetSysMetrics")["payload"]["message_stats_age_seconds"] == 31.6
     assert len(fake_broker.requests) == 2
 
-    sim.wait(0.2)  # t = 33.1: the pause is over; the broker is asked and answers in 0.1 s
-    assert sim.request("RPCGetSysMetrics", correlation_id="d") is None
-    (reply,) = sim.wait(0.1)
-    assert reply["payload"]["message_stats"] == LATER
+    sim.wait(0.2)  # t = 33.1: the pause is over; asked in the background, not waited for
+    reply = sim.request("RPCGetSysMetrics", correlation_id="d")
+    assert reply["payload"]["message_stats"] == STATS
+    assert reply["payload"]["message_stats_age_seconds"] == 31.8
     assert len(fake_broker.requests) == 3
+    sim.wait(0.4)  # t = 33.5: the answer came at 33.2 and is cached, 0.3 s old
+    reply = sim.request("RPCGetSysMetrics", correlation_id="e")
+    assert reply["payload"]["message_stats"] == LATER
+    assert reply["payload"]["message_stats_age_seconds"] == 0.3
     asked = [e.line() for e in sim.transcript.entries if e.direction.endswith("broker")]
     assert asked == [
         "   1.000 to-broker RPCGetMessageStats sysmon-rpc-1",

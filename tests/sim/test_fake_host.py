@@ -13,7 +13,7 @@ from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.errors import ProcfsFormatError, ServiceUnavailable
 from sysmon.domain.models import FsUsage, KernelIdentity, LoadAvg, ProcessTally, Uptime
 
-HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[2] / "sysmon" / "hosts"
 TREES = sorted(p.name for p in HOSTS.iterdir() if (p / "proc").is_dir())
 GIB = 1 << 30
 

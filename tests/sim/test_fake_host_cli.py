@@ -17,7 +17,7 @@ from sysmon.app.fake_host_mode import play, read_scenario
 from sysmon.app.sim_time import Tick, run_ticks
 
 ROOT = Path(__file__).resolve().parents[2]
-HOSTS = ROOT / "testdata" / "hosts"
+HOSTS = ROOT / "sysmon" / "hosts"
 GIB = 1 << 30
 
 

@@ -1,6 +1,6 @@
 """FakeHost: a scripted Linux host that writes real kernel text for the real ``ProcfsReader``.
 
-Layout under a root directory (the same as ``testdata/hosts/<NAME>``)::
+Layout under a root directory (the same as ``sysmon/hosts/<NAME>``)::
 
     <root>/proc/…       procfs, in the kernel's own formats
     <root>/rootfs/…     the root filesystem: mount point directories, etc/os-release

@@ -23,7 +23,7 @@ from sysmon.adapters.fake_host.model import (
 )
 from sysmon.adapters.fake_host.render import MOUNT_FILES, all_paths
 from sysmon.adapters.fake_host.text import MEMINFO_UNITLESS
-from sysmon.adapters.fake_host.tree import copy_tree, seed_state
+from sysmon.adapters.fake_host.tree import copy_tree, real_tree, seed_state
 from sysmon.domain.disk import DEFAULT_EXCLUDE_FSTYPES
 from sysmon.domain.models import CPU_COLUMNS, HostFacts
 from sysmon.domain.ports import ProcfsPort
@@ -95,12 +95,13 @@ class FakeHost:
     def from_tree(
         cls, source: str, root: str, *, fs: Any = None, clock: Advancing | None = None
     ) -> FakeHost:
-        """A host that starts as the captured tree ``source`` (``testdata/hosts/X``).
+        """A host that starts as the captured tree ``source``: a path, or the name of a
+        shipped tree (``this-vm``, ``odd-host``: see ``sysmon.adapters.shipped``).
 
         The tree is copied under ``root`` and read back through the real procfs reader
         to seed the script's state; files the script never touches stay as captured.
         """
-        copy_tree(source, root, fs)
+        copy_tree(real_tree(source, fs), root, fs)
         facts, state = seed_state(root)
         return cls(root, fs=fs, clock=clock, facts=facts, state=state)
 

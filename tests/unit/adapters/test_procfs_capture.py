@@ -13,7 +13,7 @@ from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.models import ProcessTally
 
 REPO = Path(__file__).resolve().parents[3]
-HOSTS = REPO / "testdata" / "hosts"
+HOSTS = REPO / "sysmon" / "hosts"
 FACTS = {"user_hz": 100, "page_size": 65536, "machine": "aarch64"}
 
 

@@ -18,7 +18,7 @@ from sysmon.adapters.procfs.meminfo import _parse_lines, _whole_file
 from sysmon.adapters.procfs.mountinfo import _mountinfo_lines, _plain_mountinfo
 from sysmon.domain.errors import ProcfsFormatError
 
-HOSTS = Path(__file__).resolve().parents[3] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[3] / "sysmon" / "hosts"
 MEMINFO = sorted(HOSTS.glob("*/proc/meminfo"))
 # tables with an escape take the general path by design, so only the others apply here
 MOUNTINFO = sorted(p for p in HOSTS.glob("*/proc/*/mountinfo") if b"\\" not in p.read_bytes())

@@ -1,6 +1,6 @@
-"""Each host tree of testdata/hosts read through ProcfsReader on pyfakefs.
+"""Each host tree of sysmon/hosts read through ProcfsReader on pyfakefs.
 
-Expected values are worked out by hand from the tree's files (see testdata/hosts/README.md).
+Expected values are worked out by hand from the tree's files (see sysmon/hosts/README.md).
 """
 
 import json
@@ -25,7 +25,7 @@ from sysmon.domain.models import (
 )
 from sysmon.domain.ports import ProcfsPort
 
-HOSTS = Path(__file__).resolve().parents[3] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[3] / "sysmon" / "hosts"
 TREES = ["this-vm", "legacy-2.6.18", "debian6-2.6.32", "odd-host", "container"]
 KIB = 1024
 

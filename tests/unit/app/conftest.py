@@ -100,7 +100,7 @@ def make_metrics(request: pytest.FixtureRequest) -> Callable[..., MetricsService
     return partial(_metrics, os.statvfs)
 
 
-BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sysmon.domain.message_stats import MessageStatsService
 from sysmon.domain.metrics import METHODS
 from sysmon.domain.timers import Timers
 
-BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"
 TOTAL_STATS = read_transcript(BROKER_DATA / "message_stats_total.json")[0].reply["payload"]
 UPTIME = {"uptime": 12345.67, "idle_time": 23456.78}
 

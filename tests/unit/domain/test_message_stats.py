@@ -1,10 +1,10 @@
-"""MessageStatsService on simulated time: timeout, retry, shared queries, cache, late replies."""
+"""MessageStatsService on simulated time: timeout, back-off, silence, shared queries, ages."""
 
 import pytest
 
 from sysmon.adapters.fake_broker import Fail, FakeBroker, Reply, Silence
 from sysmon.adapters.fake_clock import FakeClock
-from sysmon.domain.message_stats import MessageStatsService
+from sysmon.domain.message_stats import MessageStatsService, StatsAnswer
 from sysmon.domain.ports import BrokerReply
 from sysmon.domain.timers import Timers
 
@@ -36,6 +36,10 @@ def run_for(clock, timers, seconds):
     timers.run_due()
 
 
+def fresh(stats=STATS):
+    return StatsAnswer(stats, None)
+
+
 def test_a_reply_is_handed_over_and_cached_for_the_cache_duration(broker, clock, timers):
     broker.set_default("RPCGetMessageStats", Reply(STATS, delay=0.1))
     stats = service(broker, clock, timers)
@@ -43,15 +47,18 @@ def test_a_reply_is_handed_over_and_cached_for_the_cache_duration(broker, clock,
     stats.fetch(got.append)
     assert stats.pending
     run_for(clock, timers, 0.1)
-    assert got == [STATS]
+    assert got == [fresh()]
     assert not stats.pending
-    run_for(clock, timers, 0.8)  # 0.8 s after the answer: still fresh
+    run_for(clock, timers, 0.8)  # 0.8 s after the answer: still fresh, given with its age
     stats.fetch(got.append)
-    assert got == [STATS, STATS]
+    assert got == [fresh(), StatsAnswer(STATS, pytest.approx(0.8))]
     assert len(broker.requests) == 1
-    run_for(clock, timers, 0.2)  # 1.0 s after the answer: asked again
+    run_for(clock, timers, 0.2)  # 1.0 s after the answer: asked again, and waited for
     stats.fetch(got.append)
     assert len(broker.requests) == 2
+    run_for(clock, timers, 0.1)
+    assert got[2:] == [fresh()]
+    assert stats.latest() == (STATS, pytest.approx(0.0))
 
 
 def test_concurrent_callers_share_one_query(broker, clock, timers):
@@ -61,15 +68,14 @@ def test_concurrent_callers_share_one_query(broker, clock, timers):
     for tag in "abc":
         stats.fetch(lambda value, tag=tag: got.append((tag, value)))
     run_for(clock, timers, 0.2)
-    assert got == [("a", STATS), ("b", STATS), ("c", STATS)]
+    assert got == [("a", fresh()), ("b", fresh()), ("c", fresh())]
     assert len(broker.requests) == 1
 
 
-def test_a_silent_broker_costs_the_timeout_once_then_nothing_for_the_retry_period(
+def test_the_first_silence_costs_the_timeout_once_and_later_requests_never_wait(
     broker, clock, timers
 ):
-    broker.script("RPCGetMessageStats", Silence())
-    broker.set_default("RPCGetMessageStats", Reply(STATS))
+    broker.set_default("RPCGetMessageStats", Silence())
     stats = service(broker, clock, timers)
     got = []
     stats.fetch(got.append)
@@ -78,28 +84,89 @@ def test_a_silent_broker_costs_the_timeout_once_then_nothing_for_the_retry_perio
     run_for(clock, timers, 0.01)
     assert got == [None]
     assert broker.pending == []  # the query was cancelled
-    run_for(clock, timers, 29.9)
-    stats.fetch(got.append)  # still inside the retry period: answered at once, no query
+    assert not stats.responsive
+    # From now on every request is answered at once. A query goes out in the background
+    # 30 s after the timeout, then 60, 120 and 240 s after each further timeout (which
+    # comes 0.5 s after its query), and every 240 s after that. The requests come at
+    # t = 0.5 + second: the first at or after t = 30.5 is second 30; its query times
+    # out at 31.0, so the next goes at t >= 91.0, second 91 (t = 91.5); then
+    # 92.0 + 120 -> second 212; 213.0 + 240 -> 453; 454.0 + 240 -> 694; 935; 1176.
+    asked_at = []
+    for second in range(1, 1200):
+        run_for(clock, timers, 1.0)
+        before = len(broker.requests)
+        stats.fetch(got.append)
+        assert got[-1] is None  # answered inside fetch, without statistics
+        if len(broker.requests) > before:
+            asked_at.append(second)
+    assert asked_at == [30, 91, 212, 453, 694, 935, 1176]
+    assert len(got) == 1200
+
+
+def test_an_answer_after_silence_makes_the_broker_waited_for_again(broker, clock, timers):
+    broker.script("RPCGetMessageStats", Silence(), Reply(STATS, delay=0.3))
+    broker.set_default("RPCGetMessageStats", Reply({"total_messages": 9}, delay=0.1))
+    stats = service(broker, clock, timers)
+    got = []
+    stats.fetch(got.append)
+    run_for(clock, timers, 0.5)
+    assert got == [None]
+    run_for(clock, timers, 30.0)
+    stats.fetch(got.append)  # asked in the background, answered at once
     assert got == [None, None]
-    assert len(broker.requests) == 1
+    run_for(clock, timers, 0.3)  # the background query's answer arrives
+    assert stats.responsive
+    assert stats.latest() == (STATS, pytest.approx(0.0))
+    run_for(clock, timers, 0.5)
+    stats.fetch(got.append)  # still within the cache: the known figures, 0.5 s old
+    assert got[-1] == StatsAnswer(STATS, pytest.approx(0.5))
+    run_for(clock, timers, 0.5)
+    stats.fetch(got.append)  # responsive, cache expired: waits for the next query
+    assert len(got) == 3
     run_for(clock, timers, 0.1)
+    assert got[-1] == fresh({"total_messages": 9})
+
+
+def test_a_silent_broker_after_answers_leaves_the_last_figures_with_their_age(
+    broker, clock, timers
+):
+    broker.script("RPCGetMessageStats", Reply(STATS), Silence())
+    broker.set_default("RPCGetMessageStats", Silence())
+    stats = service(broker, clock, timers)
+    got = []
     stats.fetch(got.append)
     run_for(clock, timers, 0.0)
-    assert got == [None, None, STATS]
+    assert got == [fresh()]
+    run_for(clock, timers, 2.0)
+    stats.fetch(got.append)  # responsive: waits, and the broker stays silent
+    run_for(clock, timers, 0.5)
+    assert got[1] == StatsAnswer(STATS, pytest.approx(2.5))
+    run_for(clock, timers, 10.0)
+    stats.fetch(got.append)  # silent now: at once, with the same figures, older
+    assert got[2] == StatsAnswer(STATS, pytest.approx(12.5))
     assert len(broker.requests) == 2
 
 
-def test_an_error_reply_also_starts_the_retry_period(broker, clock, timers):
+def test_an_error_reply_starts_the_retry_period_and_keeps_the_broker_responsive(
+    broker, clock, timers
+):
     broker.script("RPCGetMessageStats", Fail("unknown RPC method: RPCGetMessageStats"))
+    broker.set_default("RPCGetMessageStats", Reply(STATS, delay=0.2))
     stats = service(broker, clock, timers, retry=10.0)
     got = []
     stats.fetch(got.append)
     run_for(clock, timers, 0.0)
     assert got == [None]
+    assert stats.responsive
     run_for(clock, timers, 9.0)
     stats.fetch(got.append)
     assert got == [None, None]
     assert len(broker.requests) == 1
+    run_for(clock, timers, 1.0)
+    stats.fetch(got.append)  # the retry period is over: asked, and waited for
+    assert len(got) == 2
+    run_for(clock, timers, 0.2)
+    assert got == [None, None, fresh()]
 
 
 def test_a_late_reply_is_dropped_quietly(broker, clock, timers):
@@ -111,6 +178,7 @@ def test_a_late_reply_is_dropped_quietly(broker, clock, timers):
     run_for(clock, timers, 0.2)
     assert got == [None]
     assert broker.late == 1
+    assert stats.latest() is None
 
 
 def test_fail_pending_answers_the_waiters_at_once(broker, clock, timers):
@@ -137,7 +205,7 @@ def test_waiters_beyond_the_bound_are_answered_without_stats(broker, clock, time
         stats.fetch(lambda value, tag=tag: got.append((tag, value)))
     assert got == [("c", None)]
     run_for(clock, timers, 0.1)
-    assert got == [("c", None), ("a", STATS), ("b", STATS)]
+    assert got == [("c", None), ("a", fresh()), ("b", fresh())]
 
 
 class AnsweringAtOnce:
@@ -160,7 +228,7 @@ def test_a_reply_inside_request_is_handled(clock, timers):
     stats = service(port, clock, timers)
     got = []
     stats.fetch(got.append)
-    assert got == [STATS]
+    assert got == [fresh()]
     assert not stats.pending
     assert len(timers) == 0  # the timeout was cancelled
 
@@ -198,5 +266,6 @@ def test_a_reply_after_the_timeout_changes_nothing_even_if_the_port_delivers_it(
     port.callbacks[0](BrokerReply(ok=True, payload=STATS))  # late: its query gave up
     assert got == [None]
     run_for(clock, timers, 30.0)
-    stats.fetch(got.append)  # the late payload was not cached: a new query
+    stats.fetch(got.append)  # the late payload was not cached: a new query, not waited for
     assert len(port.callbacks) == 2
+    assert got == [None, None]

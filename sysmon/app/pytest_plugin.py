@@ -1,7 +1,7 @@
 """pytest fixtures for simulating sysmon (registered through the ``pytest11`` entry point).
 
 pyfakefs and the service itself are imported lazily inside the fixtures, so a plain
-``pip install sysmon`` never breaks anyone's pytest; a fixture that needs the ``sim``
+install without the ``sim`` extra never breaks anyone's pytest; a fixture that needs the ``sim``
 extra says so when it is used.
 
 Fixtures: ``fake_clock``, ``fake_timers``, ``fake_broker``, ``fake_deadline``,
@@ -14,6 +14,8 @@ by defining a fixture of the same name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -29,7 +31,10 @@ if TYPE_CHECKING:
 
 SIM_ROOT = "/sim"
 OS_NAMES = ("linux", "macos", "windows")
-INSTALL_HINT = "the sysmon simulation fixtures need pyfakefs: pip install 'sysmon[sim]'"
+INSTALL_HINT = (
+    "the sysmon simulation fixtures need pyfakefs: install sysmon-service with its sim extra "
+    "(from a clone: pip install '.[sim]'), or pip install pyfakefs"
+)
 
 
 @pytest.fixture
@@ -68,11 +73,24 @@ def fake_timers(fake_clock: FakeClock) -> Timers:
 
 
 @pytest.fixture
-def fake_broker(fake_timers: Timers) -> FakeBroker:
-    """A scriptable broker: ``fake_broker.script("RPCGetMessageStats", Reply(...), ...)``."""
+def fake_broker(request: pytest.FixtureRequest, fake_timers: Timers) -> FakeBroker:
+    """A scriptable broker: ``fake_broker.script("RPCGetMessageStats", Reply(...), ...)``;
+    ``fake_broker.load(name_or_path)`` reads real files even inside the fake file system.
+    """
     from sysmon.adapters.fake_broker import FakeBroker
 
-    return FakeBroker(fake_timers)
+    def real_files() -> Iterator[None]:
+        fs = request.getfixturevalue("fs") if "fs" in request.fixturenames else None
+        if fs is None:
+            yield
+            return
+        fs.pause()
+        try:
+            yield
+        finally:
+            fs.resume()
+
+    return FakeBroker(fake_timers, real_files=contextmanager(real_files))
 
 
 @pytest.fixture
@@ -85,7 +103,9 @@ def fake_deadline() -> InlineDeadline:
 
 @pytest.fixture
 def fake_host_tree() -> str | None:
-    """A captured host tree (``testdata/hosts/X``) for ``fake_host`` to start from, or None."""
+    """A captured host tree (a path, or a shipped tree's name such as ``"this-vm"``) for
+    ``fake_host`` to start from, or None.
+    """
     return None
 
 
