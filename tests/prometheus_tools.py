@@ -62,7 +62,9 @@ def poll(check: Callable[[], Any], what: str, timeout: float = 30.0, every: floa
     raise AssertionError(f"{what}: nothing after {timeout:g}s (last: {last!r})")
 
 
-def get(url: str, headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[str, bytes]:
+def get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> tuple[str, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.headers.get("Content-Type", ""), response.read()
@@ -101,8 +103,12 @@ def sysmon_exporter(tmp: Path, *extra: str) -> Iterator[int]:
 @contextmanager
 def node_exporter(tmp: Path) -> Iterator[int]:
     port = free_port()
-    argv = [need_binary(NODE_EXPORTER), f"--web.listen-address=127.0.0.1:{port}",
-            "--collector.disable-defaults", *(f"--collector.{c}" for c in NODE_COLLECTORS)]  # fmt: skip
+    argv = [
+        need_binary(NODE_EXPORTER),
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--collector.disable-defaults",
+        *(f"--collector.{c}" for c in NODE_COLLECTORS),
+    ]
     with running(argv, tmp / "node-exporter.log"):
         poll(lambda: get(f"http://127.0.0.1:{port}/metrics")[1], "node_exporter to serve", 20)
         yield port
@@ -121,8 +127,12 @@ def prometheus(tmp: Path, targets: dict[str, int], interval: str = "1s") -> Iter
         f"global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n"
         f"scrape_configs:\n{jobs}"
     )
-    argv = [need_binary(PROMETHEUS), f"--config.file={config}",
-            f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"]  # fmt: skip
+    argv = [
+        need_binary(PROMETHEUS),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tmp / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
     with running(argv, tmp / "prometheus.log"):
         base = f"http://127.0.0.1:{port}"
         poll(lambda: get(f"{base}/-/ready")[1], "Prometheus to be ready", 60)

@@ -13,6 +13,7 @@ dropped to make room, so idle clients cannot lock a scraper out.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import select
@@ -32,7 +33,7 @@ ACCEPTS_PER_TURN = 64
 READ_SIZE = 16 * 1024
 PATH = "/metrics"
 
-# (accept header, head only) -> (content type, body); one call per distinct Accept
+# the distinct Accept headers of the scrapes waiting -> {accept: (content type, body)}
 Render = Callable[[list[str]], dict[str, tuple[str, bytes]]]
 _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
@@ -264,8 +265,6 @@ class MetricsHttpServer:
             self._finish(connection)
 
     def _finish(self, connection: _Connection) -> None:
-        try:
+        with contextlib.suppress(OSError):
             connection.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
         self._drop(connection)

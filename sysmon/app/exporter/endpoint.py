@@ -68,9 +68,7 @@ class Exposition:
 class MetricsEndpoint:
     """``LoopSource``: the HTTP server once bound; until then, binding with back-off."""
 
-    def __init__(
-        self, host: str, port: int, exposition_: Exposition, timers: Timers
-    ) -> None:
+    def __init__(self, host: str, port: int, exposition_: Exposition, timers: Timers) -> None:
         self._host = host
         self._port = port
         self._exposition = exposition_
