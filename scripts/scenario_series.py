@@ -26,7 +26,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from spawned import sysmon_executable  # noqa: E402
+from spawned import sysmon_executable
 
 SERVING = re.compile(rb"serving http://127\.0\.0\.1:(\d+)/metrics")
 
