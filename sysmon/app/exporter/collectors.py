@@ -12,9 +12,11 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.samples import Sample
 
 from sysmon.domain.disk import measure
 from sysmon.domain.errors import SysmonError
@@ -37,6 +39,41 @@ _OS_RELEASE_LABELS = (
 _VERSION = re.compile(r"^\d+(\.\d+)?")
 
 
+class Rows:
+    """A family's samples as ``(labels, value)`` rows, turned into prometheus_client
+    ``Sample`` records only when something other than sysmon's encoder reads them.
+
+    ``add_metric`` builds a labels dict and a Sample per sample; a host of 1,000
+    interfaces has 8,000 of them in netdev alone. Here the labels dict of a device is
+    shared by its families, and the encoder escapes it once.
+    """
+
+    def __init__(self, family: Metric) -> None:
+        self.name = family.name + ("_total" if family.type == "counter" else "")
+        self.rows: list[tuple[dict[str, str], float]] = []
+
+    def samples(self) -> list[Sample]:
+        return [Sample(self.name, labels, value) for labels, value in self.rows]
+
+
+def put(family: Metric, labels: dict[str, str], value: float) -> None:
+    """One sample of ``family``, its ``labels`` dict shared with the device's other ones."""
+    rows: Rows | None = getattr(family, "sysmon_rows", None)
+    if rows is None:
+        rows = Rows(family)
+        family.sysmon_rows = rows  # type: ignore[attr-defined]
+    rows.rows.append((labels, value))
+
+
+def realized(family: Metric) -> Metric:
+    """The family with its rows as ordinary samples, for prometheus_client's own encoders."""
+    rows: Rows | None = getattr(family, "sysmon_rows", None)
+    if rows is not None:
+        family.samples.extend(rows.samples())
+        del family.sysmon_rows  # type: ignore[attr-defined]
+    return family
+
+
 def _cpu_stat(metrics: MetricsService) -> CpuStat:
     return metrics.reading("cpu_stat", metrics.procfs.cpu_stat)
 
@@ -55,9 +92,9 @@ def cpu(metrics: MetricsService) -> Iterator[Metric]:
         label = str(number)
         ticks = times.as_tuple()
         for mode, value in zip(CPU_MODES, ticks, strict=False):
-            seconds.add_metric([label, mode], value / hz)
-        guest.add_metric([label, "user"], times.guest / hz)
-        guest.add_metric([label, "nice"], times.guest_nice / hz)
+            put(seconds, {"cpu": label, "mode": mode}, value / hz)
+        put(guest, {"cpu": label, "mode": "user"}, times.guest / hz)
+        put(guest, {"cpu": label, "mode": "nice"}, times.guest_nice / hz)
     yield seconds
     yield guest
 
@@ -94,20 +131,21 @@ def filesystem(metrics: MetricsService) -> Iterator[Metric]:
         "filesystems", lambda: measure(metrics.procfs, metrics.deadline, metrics.disk_policy)
     )
     for item in readings:
-        values = [item.mount.source, item.mount.fstype, item.name]
+        mount = item.mount
+        values = {"device": mount.source, "fstype": mount.fstype, "mountpoint": item.name}
         usage = item.usage
         if usage is None:
-            error.add_metric(values, 1)
-            unavailable.add_metric([*values, item.reason or "unavailable"], 1)
+            put(error, values, 1)
+            put(unavailable, {**values, "reason": item.reason or "unavailable"}, 1)
             continue
-        error.add_metric(values, 0)
-        size.add_metric(values, usage.total)
-        free.add_metric(values, usage.total - usage.used)  # f_bfree: root's reserve included
-        avail.add_metric(values, usage.free)  # f_bavail: the JSON's "free"
+        put(error, values, 0)
+        put(size, values, usage.total)
+        put(free, values, usage.total - usage.used)  # f_bfree: root's reserve included
+        put(avail, values, usage.free)  # f_bavail: the JSON's "free"
         if usage.files is not None and usage.files_free is not None:
-            files.add_metric(values, usage.files)
-            files_free.add_metric(values, usage.files_free)
-        readonly.add_metric(values, 1 if usage.readonly else 0)
+            put(files, values, usage.files)
+            put(files_free, values, usage.files_free)
+        put(readonly, values, 1 if usage.readonly else 0)
     yield from (size, free, avail, files, files_free, readonly, error, unavailable)
 
 
@@ -118,16 +156,21 @@ def netdev(metrics: MetricsService) -> Iterator[Metric]:
         ("transmit_bytes", "tx_bytes"), ("transmit_packets", "tx_packets"),
         ("transmit_errs", "tx_errors"), ("transmit_drop", "tx_dropped"),
     )  # fmt: skip
-    families = {
-        field: CounterMetricFamily(
-            f"node_network_{name}", f"Network device statistic {name}.", labels=["device"]
+    families = [
+        (
+            CounterMetricFamily(
+                f"node_network_{name}", f"Network device statistic {name}.", labels=["device"]
+            ),
+            attrgetter(field),
         )
         for name, field in names
-    }
+    ]
     for dev in metrics.reading("net_dev", metrics.procfs.net_dev):
-        for field, family in families.items():
-            family.add_metric([dev.name], getattr(dev, field))
-    yield from families.values()
+        labels = {"device": dev.name}
+        for family, value in families:
+            put(family, labels, value(dev))
+    for family, _ in families:
+        yield family
 
 
 def loadavg(metrics: MetricsService) -> Iterator[Metric]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
 
 from prometheus_client import exposition
 
 from sysmon.adapters.metrics_http import MetricsHttpServer
 from sysmon.app.exporter.collectors import ScrapeCollector
+from sysmon.app.exporter.encode import OPENMETRICS, encode_openmetrics, encode_text
 from sysmon.domain.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -40,16 +40,6 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Snapshot:
-    """The families of one collection, replayed to each encoder that needs them."""
-
-    def __init__(self, families: list[Any]) -> None:
-        self._families = families
-
-    def collect(self) -> list[Any]:
-        return self._families
-
-
 class Exposition:
     """Collect once, then encode for each Accept header (text format or OpenMetrics)."""
 
@@ -57,11 +47,17 @@ class Exposition:
         self._collector = collector
 
     def render(self, accepts: list[str]) -> dict[str, tuple[str, bytes]]:
-        snapshot = _Snapshot(list(self._collector.collect()))
+        """One collection; for each Accept header, the negotiated format's bytes."""
+        families = list(self._collector.collect())
+        encoded: dict[str, bytes] = {}
         bodies: dict[str, tuple[str, bytes]] = {}
         for accept in accepts:
-            encoder, content_type = exposition.choose_encoder(accept)
-            bodies[accept] = (content_type, encoder(snapshot))
+            _, content_type = exposition.choose_encoder(accept)
+            kind = OPENMETRICS if content_type.startswith(OPENMETRICS) else "text"
+            if kind not in encoded:
+                encode = encode_openmetrics if kind == OPENMETRICS else encode_text
+                encoded[kind] = encode(families)
+            bodies[accept] = (content_type, encoded[kind])
         return bodies
 
 
