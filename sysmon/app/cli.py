@@ -260,6 +260,9 @@ def _serve_command(args: argparse.Namespace, process_id: str) -> int:
         settings = apply_overrides(load_settings(args), {"process_id": process_id})
     except ConfigError as error:
         return _fatal_before_serving(process_id, str(error), args.dialect)
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; " + _STEPPERS
+        return _fatal_before_serving(process_id, message, settings.dialect)
     limiter = _setup_logging(settings)
     try:
         try:

@@ -131,6 +131,21 @@ def read_scenario(source: str) -> Scenario:
     )
 
 
+def _scenario_tree(source: str, tree: object) -> str:
+    """A scenario's ``tree``: a path relative to the scenario file, else a shipped name."""
+    if not isinstance(tree, str) or not tree:
+        raise ConfigError(f"--fake-host {source}: tree is a path or a shipped tree's name")
+    beside = os.path.join(os.path.dirname(os.path.abspath(source)), tree)
+    if os.path.isdir(beside):
+        return beside
+    if tree in shipped_hosts():
+        return str(host_tree(tree))
+    raise ConfigError(
+        f"--fake-host {source}: tree {tree!r}: no directory {beside}, nor a shipped tree "
+        f"(shipped: {', '.join(shipped_hosts())})"
+    )
+
+
 def _tick(source: str, tick: object) -> Tick | None:
     if tick is None:
         return None
@@ -163,21 +178,6 @@ def _time(source: str, time: object) -> tuple[float | None, float]:
             f"seconds (optional)}}"
         )
     return float(time["step"]), float(time.get("start", DEFAULT_EPOCH))
-
-
-def _scenario_tree(source: str, tree: object) -> str:
-    """A scenario's ``tree``: a path relative to the scenario file, else a shipped name."""
-    if not isinstance(tree, str) or not tree:
-        raise ConfigError(f"--fake-host {source}: tree is a path or a shipped tree's name")
-    beside = os.path.join(os.path.dirname(os.path.abspath(source)), tree)
-    if os.path.isdir(beside):
-        return beside
-    if tree in shipped_hosts():
-        return str(host_tree(tree))
-    raise ConfigError(
-        f"--fake-host {source}: tree {tree!r}: no directory {beside}, nor a shipped tree "
-        f"(shipped: {', '.join(shipped_hosts())})"
-    )
 
 
 def _positive(value: object) -> bool:

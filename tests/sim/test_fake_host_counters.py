@@ -41,7 +41,8 @@ def test_per_cpu_lines_always_sum_to_the_aggregate(tmp_path):
 
 
 def test_a_captured_trees_cpus_are_kept_apart_and_sum_to_its_aggregate(tmp_path):
-    host = FakeHost.from_tree("odd-host", str(tmp_path / "host"))
+    tree = "odd-host"  # a shipped tree, by name
+    host = FakeHost.from_tree(tree, str(tmp_path / "host"))
     stat = host.reader().cpu_stat()
     assert stat.stat.online_cpus == len(stat.per_cpu) == 3
     assert column_sums(stat.per_cpu) == stat.stat.cpu.as_tuple()
