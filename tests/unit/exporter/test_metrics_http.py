@@ -225,3 +225,42 @@ def test_while_200_clients_idle_or_trickle_a_scrape_is_still_answered(loop):
     assert reply.endswith(BODY)
     assert loop.server.collections == 1
     assert len(idle) + len(slow) == 200
+
+
+def test_a_client_that_leaves_mid_request_is_forgotten(loop):
+    client = loop.connect(b"GET /metr")
+    loop.turns(3)
+    assert loop.server.open_connections == 1
+    client.close()
+    loop.turns(5)
+    assert loop.server.open_connections == 0
+    assert loop.accepts == []
+
+
+def test_a_collection_that_fails_answers_500_and_the_server_goes_on(loop):
+    def broken(accepts):
+        raise RuntimeError("a bug")
+
+    loop.server._render = broken
+    reply = loop.answer(loop.connect(GET))
+    assert reply.startswith(b"HTTP/1.1 500 Internal Server Error")
+    loop.server._render = loop.render
+    assert loop.answer(loop.connect(GET)).endswith(BODY)
+
+
+def test_at_the_cap_with_every_request_whole_a_newcomer_is_refused():
+    loop = Loop(max_connections=2)
+    big = b"x" * (16 << 20)  # more than the sockets hold: both answers stay unsent
+    loop.server._render = lambda accepts: {a: ("text/plain", big) for a in accepts}
+    try:
+        first, second = loop.connect(GET), loop.connect(GET)
+        loop.turns(5)
+        assert loop.server.collections == 1
+        assert loop.server.open_connections == 2  # both still being answered
+        newcomer = loop.connect()
+        loop.turns(3)
+        newcomer.settimeout(5)
+        assert newcomer.recv(10) == b""  # closed at once: no idle connection to drop
+        assert loop.server.open_connections == 2
+    finally:
+        loop.close()
