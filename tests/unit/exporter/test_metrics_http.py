@@ -253,7 +253,8 @@ def test_at_the_cap_with_every_request_whole_a_newcomer_is_refused():
     big = b"x" * (16 << 20)  # more than the sockets hold: both answers stay unsent
     loop.server._render = lambda accepts: {a: ("text/plain", big) for a in accepts}
     try:
-        first, second = loop.connect(GET), loop.connect(GET)
+        loop.connect(GET)
+        loop.connect(GET)
         loop.turns(5)
         assert loop.server.collections == 1
         assert loop.server.open_connections == 2  # both still being answered
