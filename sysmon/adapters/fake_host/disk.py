@@ -1,9 +1,16 @@
-"""Disk sizes of a fake host in a real directory, where no statvfs can be faked: host.json.
+"""Disk sizes of a fake host, as statvfs would give them, reserved blocks included.
 
-``host.json`` holds the host facts and each mount's ``{total, used, free}`` in bytes;
-``HostJsonReader`` is the real ``ProcfsReader`` with ``fs_usage`` answered from it, so
-that ``sysmon --fake-host`` and real-directory simulations report the scripted sizes.
-Inside pyfakefs the plain reader is used instead: mount points carry the sizes there.
+``host.json`` holds the host facts and each mount's ``{total, used, free}`` in bytes,
+``free`` being what is left to users (f_bavail): total - used - free is reserved for
+root. The real ``ProcfsReader`` measures a fake host's mounts through one of two
+``disk_usage`` stand-ins, so that its own reading of statvfs (used = total - f_bfree,
+free = f_bavail) is what a test sees:
+
+- ``HostJsonSizes``, in a real directory, where no statvfs can be faked: the sizes come
+  from host.json (``sysmon --fake-host`` and real-directory simulations);
+- ``ReservedBlocks``, inside pyfakefs: each mount point is a pyfakefs device of its size,
+  and pyfakefs, which knows no reserved blocks, answers; the mount's reserved bytes are
+  then taken from its free space.
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-from collections.abc import Iterable
-from typing import Any, Protocol
+import shutil
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple, Protocol
 
+from sysmon.adapters.fake_host.model import is_utf8
 from sysmon.adapters.procfs import ProcfsReader
-from sysmon.domain.models import FsUsage, HostFacts
+from sysmon.domain.models import HostFacts
 
 
 class Sized(Protocol):
@@ -67,15 +76,64 @@ def facts_from(document: dict[str, Any]) -> HostFacts:
     )
 
 
-class HostJsonReader(ProcfsReader):
-    """The real reader, except that statvfs figures come from the host's host.json."""
+class Sizes(NamedTuple):
+    """A statvfs answer in bytes, as ``shutil.disk_usage`` gives it."""
 
-    def __init__(self, procfs_root: str, rootfs_root: str, host_json_path: str) -> None:
-        super().__init__(procfs_root, rootfs_root)
+    total: int
+    used: int
+    free: int
+
+
+def _mount_path(rootfs_root: str, path: bytes) -> bytes:
+    """The mount path under the rootfs of a path the reader measures."""
+    return path[len(os.fsencode(rootfs_root.rstrip("/"))) :] or b"/"
+
+
+class HostJsonSizes:
+    """``disk_usage`` for a host in a real directory: each mount's sizes from host.json,
+    read afresh on every call; a path that is no mount there is FileNotFoundError."""
+
+    def __init__(self, rootfs_root: str, host_json_path: str) -> None:
+        self._rootfs = rootfs_root
         self._host_json = host_json_path
 
-    def fs_usage(self, mount_path: bytes) -> FsUsage:
-        sizes = read_host_json(self._host_json).get("mounts", {}).get(mount_key(mount_path))
+    def __call__(self, path: bytes) -> Sizes:
+        key = mount_key(_mount_path(self._rootfs, path))
+        sizes = read_host_json(self._host_json).get("mounts", {}).get(key)
         if sizes is None:
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), mount_key(mount_path))
-        return FsUsage(total=sizes["total"], used=sizes["used"], free=sizes["free"])
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), key)
+        return Sizes(sizes["total"], sizes["used"], sizes["free"])
+
+
+class ReservedBlocks:
+    """``disk_usage`` inside pyfakefs: pyfakefs's own answer for the device that holds
+    the path, less the reserved bytes of the mount it measured.
+
+    pyfakefs holds mount points whose name is UTF-8 only (see ``HostFiles.apply_sizes``),
+    so the mount it measured is the longest such mount path that holds the path.
+    """
+
+    def __init__(self, rootfs_root: str, mounts: Callable[[], Iterable[Sized]]) -> None:
+        self._rootfs = rootfs_root
+        self._mounts = mounts
+
+    def __call__(self, path: bytes) -> Sizes:
+        usage = shutil.disk_usage(path)  # pyfakefs's, as it patches shutil
+        wanted = _mount_path(self._rootfs, path)
+        holders = [m for m in self._mounts() if _holds(m.path, wanted) and is_utf8(m.path)]
+        if not holders:
+            return Sizes(usage.total, usage.used, usage.free)
+        mount = max(holders, key=lambda m: len(m.path))
+        reserved = max(mount.total - mount.used - mount.free, 0)
+        return Sizes(usage.total, usage.used, max(usage.free - reserved, 0))
+
+
+def _holds(mount_path: bytes, path: bytes) -> bool:
+    return path == mount_path or path.startswith(mount_path.rstrip(b"/") + b"/")
+
+
+class HostJsonReader(ProcfsReader):
+    """The real reader, with statvfs figures from the host's host.json."""
+
+    def __init__(self, procfs_root: str, rootfs_root: str, host_json_path: str) -> None:
+        super().__init__(procfs_root, rootfs_root, HostJsonSizes(rootfs_root, host_json_path))

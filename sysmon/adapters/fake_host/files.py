@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from sysmon.adapters.fake_host.model import HostState, MountEntry
+from sysmon.adapters.fake_host.model import HostState, MountEntry, is_utf8
 from sysmon.adapters.fake_host.render import render
 from sysmon.domain.models import HostFacts
 
@@ -213,7 +213,7 @@ class HostFiles:
         that holds it.
         """
         for entry in self.state.mounts:
-            if self.fs is not None and not _is_utf8(entry.path):
+            if self.fs is not None and not is_utf8(entry.path):
                 continue
             directory = self.rootfs_root + os.fsdecode(entry.path).rstrip("/")
             if not os.path.isdir(directory):
@@ -230,11 +230,3 @@ class HostFiles:
         fs.set_disk_usage(max(entry.total, device["used_size"]), where)
         fs.change_disk_usage(entry.used - device["used_size"], where, device["idev"])
         fs.set_disk_usage(entry.total, where)
-
-
-def _is_utf8(path: bytes) -> bool:
-    try:
-        path.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True

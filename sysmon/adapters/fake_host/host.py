@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sysmon.adapters.fake_clock import DEFAULT_EPOCH
-from sysmon.adapters.fake_host.disk import DEFAULT_FACTS, HostJsonReader
+from sysmon.adapters.fake_host.disk import DEFAULT_FACTS, HostJsonReader, ReservedBlocks
 from sysmon.adapters.fake_host.files import HostFiles
 from sysmon.adapters.fake_host.minimal import minimal_state
 from sysmon.adapters.fake_host.model import (
@@ -76,9 +76,6 @@ class FakeHost:
             self._state = state
             self._next_minor = len(state.mounts) + 1
             self._files = HostFiles(root, fs, state, self.facts)
-            if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
-                for entry in state.mounts:
-                    entry.free = max(entry.total - entry.used, 0)
             with self._files.privileged():
                 self._files.apply_sizes()
             return
@@ -124,7 +121,8 @@ class FakeHost:
     def reader(self) -> ProcfsPort:
         """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""
         if self._files.fs is not None:
-            return ProcfsReader(self.procfs_root, self.rootfs_root)
+            mounts = ReservedBlocks(self.rootfs_root, lambda: self._state.mounts)
+            return ProcfsReader(self.procfs_root, self.rootfs_root, mounts)
         return HostJsonReader(self.procfs_root, self.rootfs_root, self.host_json)
 
     def attach(self, clock: Advancing | None) -> None:
@@ -370,13 +368,16 @@ class FakeHost:
         total: int = 0,
         used: int = 0,
         free: int | None = None,
+        reserved: int = 0,
         device: str | None = None,
         source: str | None = None,
     ) -> str:
         """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
         device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that).
+        ``reserved`` bytes are kept for root, as ext keeps 5 %: statvfs's f_bfree counts
+        them, its f_bavail does not. ``free`` (f_bavail) is total - used - reserved
+        unless given; given, it says how much is reserved.
         """
         raw = os.fsencode(path)
         if not raw.startswith(b"/"):
@@ -389,7 +390,7 @@ class FakeHost:
             source = source or (fstype if pseudo else f"/dev/loop{minor}")
         mount_id = max((m.mount_id for m in self._state.mounts), default=20) + 1
         entry = MountEntry(mount_id, raw, fstype, device, source or "none")
-        self._size(entry, total, used, free)
+        self._size(entry, total, used, free, reserved)
         self._state.mounts.append(entry)
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
@@ -401,8 +402,16 @@ class FakeHost:
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
 
-    def resize(self, path: str | bytes, *, total: int, used: int, free: int | None = None) -> None:
-        self._size(self._mounted(path), total, used, free)
+    def resize(
+        self,
+        path: str | bytes,
+        *,
+        total: int,
+        used: int,
+        free: int | None = None,
+        reserved: int = 0,
+    ) -> None:
+        self._size(self._mounted(path), total, used, free, reserved)
         self._files.touch("/host.json")
         self._files.commit()
 
@@ -413,12 +422,15 @@ class FakeHost:
                 return entry
         raise KeyError(f"nothing mounted at {raw!r}")
 
-    def _size(self, entry: MountEntry, total: int, used: int, free: int | None) -> None:
-        free = total - used if free is None else free
-        if min(total, used, free) < 0:
+    @staticmethod
+    def _size(entry: MountEntry, total: int, used: int, free: int | None, reserved: int) -> None:
+        if free is not None and reserved and free != total - used - reserved:
+            raise ValueError(f"free {free} is not total - used - reserved ({reserved})")
+        free = total - used - reserved if free is None else free
+        if min(total, used, free, reserved) < 0:
             raise ValueError(f"sizes are never negative: total {total}, used {used}, free {free}")
-        if self._files.fs is not None and free != total - used:
-            raise ValueError("inside pyfakefs a filesystem's free space is total - used")
+        if used + free > total:
+            raise ValueError(f"used {used} and free {free} do not fit in total {total}")
         entry.total, entry.used, entry.free = total, used, free
 
     # -- names ----------------------------------------------------------------------------

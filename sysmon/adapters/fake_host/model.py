@@ -130,3 +130,13 @@ class HostState:
     identity: dict[str, str | None] = field(default_factory=dict)
     os_release_path: str = "/etc/os-release"
     os_release: bytes | None = None
+
+
+def is_utf8(path: bytes) -> bool:
+    """Whether pyfakefs can hold a mount point of this name: it keeps its mount table as
+    text, so one that is not UTF-8 would break its every lookup."""
+    try:
+        path.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sysmon.adapters.procfs.kernel import DIRECTORY, OPTIONAL, REQUIRED, parse_kernel_identity
 from sysmon.adapters.procfs.loadavg import parse_loadavg
@@ -51,6 +51,19 @@ MOUNT_TABLES: tuple[tuple[str, Callable[[bytes, str], list[Mount]]], ...] = (
 )
 
 
+class DiskSizes(Protocol):
+    """What ``shutil.disk_usage`` answers: statvfs in bytes, as df reads it."""
+
+    @property
+    def total(self) -> int: ...  # f_blocks x f_frsize
+
+    @property
+    def used(self) -> int: ...  # (f_blocks - f_bfree) x f_frsize: reserved blocks not in it
+
+    @property
+    def free(self) -> int: ...  # f_bavail x f_frsize: what an unprivileged user may still use
+
+
 def _file_reason(error: OSError) -> str:
     if isinstance(error, FileNotFoundError | NotADirectoryError):
         return "missing"
@@ -74,8 +87,16 @@ def _root_reason(error: OSError) -> str:
 class ProcfsReader:
     """``ProcfsPort`` on a procfs tree and a root filesystem, both given as POSIX paths."""
 
-    def __init__(self, procfs_root: str = "/proc", rootfs_root: str = "/") -> None:
+    def __init__(
+        self,
+        procfs_root: str = "/proc",
+        rootfs_root: str = "/",
+        disk_usage: Callable[[bytes], DiskSizes] | None = None,
+    ) -> None:
+        """``disk_usage`` measures a path as ``shutil.disk_usage`` does (the default, looked
+        up at each call); a fake host passes its own, to script reserved blocks."""
         self._procfs_root = procfs_root
+        self._disk_usage = disk_usage
         self._proc = procfs_root.rstrip("/")
         self._rootfs = rootfs_root.rstrip("/")
         # The last mount table parsed: which file, its bytes, and its mounts. The table
@@ -178,7 +199,8 @@ class ProcfsReader:
         # shutil.disk_usage is statvfs read the way df reads it: total = f_blocks x f_frsize,
         # used = (f_blocks - f_bfree) x f_frsize, free = f_bavail x f_frsize. OSError
         # propagates: the domain reports it for this mount alone.
-        usage = shutil.disk_usage(os.fsencode(self._rootfs) + mount_path)
+        measure = self._disk_usage or shutil.disk_usage
+        usage = measure(os.fsencode(self._rootfs) + mount_path)
         return FsUsage(total=usage.total, used=usage.used, free=usage.free)
 
     def net_dev(self) -> list[NetDev]:
