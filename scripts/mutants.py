@@ -154,9 +154,9 @@ MUTANTS = (
     ),
     Mutant(
         "disk-used-total-minus-bavail",
-        "sysmon/adapters/procfs/reader.py",
-        "FsUsage(total=usage.total, used=usage.used, free=usage.free)",
-        "FsUsage(total=usage.total, used=usage.total - usage.free, free=usage.free)",
+        "sysmon/adapters/procfs/statvfs.py",
+        "        used=(result.f_blocks - result.f_bfree) * unit,\n",
+        "        used=(result.f_blocks - result.f_bavail) * unit,\n",
         "disk used is total - f_bavail, counting reserved blocks as used",
     ),
     Mutant(

@@ -1,4 +1,4 @@
-"""sysmon in simulation, in your own test suite: pip install 'sysmon[sim]', copy this file.
+"""sysmon in simulation, in your own test suite: install sysmon-service[sim], copy this file.
 
 The fixtures come from sysmon's pytest plugin: ``fake_host`` (a Linux host written in a
 fake file system), ``fake_broker``, ``fake_clock`` and ``sim_service`` (the real service

@@ -1,16 +1,19 @@
 """Newline-delimited framing over raw file descriptors, and in-memory twins for tests.
 
 The loop reads with ``os.read`` and writes with ``os.write``: no buffered stream sits
-between the service and the pipe, so a reply is on the wire when ``write`` returns
-and a closed pipe is seen at once, as ``OutputClosed``.
+between the service and the channel (a pipe, or the broker's socket), so a reply is
+on the wire as soon as the peer takes it, and a closed peer is seen at once, as
+``OutputClosed``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import json
 import os
-import select
+import stat
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -97,33 +100,67 @@ class Writer(Protocol):
 
 
 class FdWriter:
-    """Writes every byte to a file descriptor, waiting out partial and would-block writes."""
+    """Writes whole lines to a file descriptor without ever blocking the loop on a slow peer.
+
+    A pipe or socket is put in non-blocking mode (``restore()`` puts the flags back):
+    what the peer cannot take yet is kept in ``pending`` bytes, in order, and the loop
+    stops reading requests until ``flush()`` has written it all, so what is held stays
+    about one reply. A terminal or a regular file is written as before, blocking.
+    Partial writes, EAGAIN and EINTR are all absorbed here.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self._held = bytearray()
+        self._flags: int | None = None
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+                flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+                if not flags & os.O_NONBLOCK:
+                    fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+                    self._flags = flags
+        except OSError:  # a closed fd: the first write says so
+            pass
+
+    @property
+    def pending(self) -> int:
+        """Bytes written by the service that the peer has not taken yet."""
+        return len(self._held)
 
     def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._held:
+            self._held += data
+            return
+        written = self._write(data)
+        if written < len(data):
+            self._held += memoryview(data)[written:]
+
+    def flush(self) -> bool:
+        """Write what the peer will take now; True when nothing is held any more."""
+        if self._held:
+            written = self._write(self._held)
+            del self._held[:written]
+        return not self._held
+
+    def restore(self) -> None:
+        """Give the fd back its blocking mode (it may be shared, as stdout is)."""
+        if self._flags is not None:
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, self._flags)
+            self._flags = None
+
+    def _write(self, data: bytes | bytearray) -> int:
         try:
-            try:
-                written = os.write(self.fd, data)
-            except BlockingIOError:
-                written = 0
-            if written != len(data):
-                self._write_rest(memoryview(data)[written:])
+            return os.write(self.fd, data)
+        except BlockingIOError:
+            return 0
         except OSError as error:
             if error.errno in _CLOSED_ERRNOS:
                 raise OutputClosed(self.fd) from error
             raise
-
-    def _write_rest(self, view: memoryview) -> None:
-        """The slow path: a pipe that is full, or an fd left in non-blocking mode."""
-        poller = select.poll()
-        poller.register(self.fd, select.POLLOUT)
-        while view:
-            try:
-                view = view[os.write(self.fd, view) :]
-            except BlockingIOError:
-                poller.poll()
 
 
 class MemoryWriter:

@@ -13,22 +13,26 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from sysmon import __version__
+from sysmon.app.channel import OpenChannel, open_channel, plan_channel, stdin_state
 from sysmon.app.config import (
     DIALECTS,
+    TRANSPORTS,
     ConfigError,
     Settings,
     apply_overrides,
-    channel_fds,
     process_id_from,
     read_config_file,
 )
 from sysmon.app.log_limits import RepeatLimiter
 
 log = logging.getLogger("sysmon.cli")
+
+EXIT_NO_BROKER = 253  # the broker's socket could not be reached, as the broker's services exit
 
 _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--procfs", {"dest": "procfs_path", "metavar": "PATH",
@@ -41,12 +45,26 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--dialect", {"dest": "dialect", "choices": DIALECTS,
                    "help": "both: broker envelope and JSON-RPC 2.0 per message (default); "
                            "jsonrpc: a pure JSON-RPC 2.0 server"}),
+    ("--transport", {"dest": "transport", "choices": TRANSPORTS,
+                     "help": "the broker channel: stdio, fds (RPC_INPUT_FD/RPC_OUTPUT_FD, "
+                             "else 3 and 4) or uds (dial the broker's socket); default: "
+                             "chosen from the environment (docs/protocol.md)"}),
+    ("--uds-path", {"dest": "uds_path", "metavar": "PATH",
+                    "help": "the broker's socket to dial (default /tmp/v2e_uds_<id>.sock; "
+                            "alone, it means --transport uds)"}),
     ("--log-level", {"dest": "log_level", "choices": ("debug", "info", "warn", "error"),
                      "help": "log level (default: config logging.level, else info)"}),
     ("--fake-host", {"dest": "fake_host", "metavar": "TREE|SCENARIO",
                      "help": "serve a simulated host instead of this one: a host tree "
-                             "(testdata/hosts/NAME) or a scenario file, written to a "
-                             "temporary directory (docs/simulation.md)"}),
+                             "(a path, or a shipped tree's name such as this-vm or "
+                             "odd-host) or a scenario file, written to a temporary "
+                             "directory (docs/simulation.md)"}),
+    ("--metrics-listen", {"dest": "metrics_listen", "metavar": "ADDR",
+                          "help": "also serve Prometheus metrics on ADDR ([HOST:]PORT, "
+                                  "loopback without a host; config sysmon_metrics_listen)"}),
+    ("--sim-step", {"dest": "sim_step", "metavar": "SECONDS", "type": float,
+                    "help": "run the fake host in simulated time, SECONDS passing per scrape "
+                            "or frame (exporter, top; docs/simulation.md)"}),
 )  # fmt: skip
 
 
@@ -73,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(call, suppress=True)
     methods = commands.add_parser("methods", help="list the methods")
     _add_global_options(methods, suppress=True)
+    exporter = commands.add_parser(
+        "exporter", help="serve Prometheus metrics over HTTP, like node_exporter (no broker)"
+    )
+    exporter.add_argument(
+        "--listen", metavar="ADDR", default=None,
+        help="[HOST:]PORT to listen on (default 127.0.0.1:9847; loopback without a host)",
+    )  # fmt: skip
+    _add_global_options(exporter, suppress=True)
     return parser
 
 
@@ -82,6 +108,9 @@ def load_settings(args: argparse.Namespace) -> Settings:
         "procfs_path": args.procfs_path,
         "rootfs_path": args.rootfs_path,
         "dialect": args.dialect,
+        "metrics_listen": getattr(args, "metrics_listen", None),
+        "transport": args.transport,
+        "uds_path": args.uds_path,
         "log_level": {"warn": "WARNING"}.get(args.log_level, (args.log_level or "").upper())
         or None,
     }
@@ -115,8 +144,8 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
-    from sysmon.domain.errors import SysmonError
-    from sysmon.domain.metrics import METHODS, describe
+    from sysmon.domain.errors import SysmonError, describe
+    from sysmon.domain.metrics import METHODS
 
     if args.method not in METHODS:
         return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
@@ -145,33 +174,120 @@ def _methods() -> int:
     return 0
 
 
-def _serve(settings: Settings, input_fd: int, output_fd: int, fake_host: str | None = None) -> int:
+def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = None) -> int:
     from sysmon.app.container import build_container
     from sysmon.app.runner import serve
 
-    container = build_container(settings, input_fd=input_fd, output_fd=output_fd)
+    container = build_container(settings, input_fd=channel.input_fd, output_fd=channel.output_fd)
     with contextlib.ExitStack() as stack:
         try:
             _with_fake_host(stack, fake_host, container)
         except ConfigError as error:  # a fake host that cannot be built
-            return _fatal(settings.process_id, output_fd, str(error))
+            return _fatal(settings.process_id, channel.output_fd, str(error), settings.dialect)
+        sources = []
+        if settings.metrics_listen is not None:
+            from sysmon.app.exporter.wiring import broker_child_endpoint
+
+            endpoint = broker_child_endpoint(container, settings.metrics_listen)
+            stack.callback(endpoint.close)
+            sources.append(endpoint)
         return serve(
             container.server(),
-            input_fd,
+            channel.input_fd,
             container.timers(),
             container.clock(),
             max_message_bytes=settings.max_message_bytes,
+            sources=sources,
         )
 
 
-def _fatal(process_id: str, output_fd: int, message: str) -> int:
-    """A configuration the service cannot run with: stderr, the broker's fatal message, 1."""
+def _fatal(process_id: str, output_fd: int | None, message: str, dialect: str | None) -> int:
+    """A configuration the service cannot run with: stderr, the broker's fatal message, 1.
+
+    A pure JSON-RPC server's output carries JSON-RPC and nothing else: there the
+    message goes to stderr alone.
+    """
     from sysmon.app.runner import fatal_message
 
     sys.stderr.write(f"sysmon: fatal: {message}\n")
-    with contextlib.suppress(OSError):
-        os.write(output_fd, fatal_message(process_id, message))
+    if output_fd is not None and dialect != "jsonrpc":
+        with contextlib.suppress(OSError):
+            os.write(output_fd, fatal_message(process_id, message))
     return 1
+
+
+def _fatal_before_serving(process_id: str, message: str, dialect: str | None) -> int:
+    """The config is unusable: the channel comes from the environment and stdin alone."""
+    from sysmon.adapters.unix_socket import DialError
+
+    channel = None
+    if dialect != "jsonrpc":
+        try:
+            plan = plan_channel(os.environ, stdin=stdin_state(), process_id=process_id)
+            channel = open_channel(plan, time.sleep)
+        except (ConfigError, DialError) as error:
+            sys.stderr.write(f"sysmon: no channel for the fatal message: {error}\n")
+    try:
+        return _fatal(process_id, None if channel is None else channel.output_fd, message, dialect)
+    finally:
+        if channel is not None:
+            channel.close()
+
+
+_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
+
+
+def sim_step_of(args: argparse.Namespace) -> float | None:
+    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
+    step: float | None = getattr(args, "sim_step", None)
+    if step is None:
+        return None
+    if not step > 0 or step == float("inf"):
+        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
+    if getattr(args, "fake_host", None) is None:
+        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
+    return step
+
+
+def _serve_command(args: argparse.Namespace, process_id: str) -> int:
+    from sysmon.adapters.unix_socket import DialError
+
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; "
+        return _fatal_before_serving(process_id, message + _STEPPERS, args.dialect)
+
+    try:
+        settings = apply_overrides(load_settings(args), {"process_id": process_id})
+    except ConfigError as error:
+        return _fatal_before_serving(process_id, str(error), args.dialect)
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; " + _STEPPERS
+        return _fatal_before_serving(process_id, message, settings.dialect)
+    limiter = _setup_logging(settings)
+    try:
+        try:
+            origin = "--transport" if args.transport else "sysmon_transport"
+            plan = plan_channel(
+                os.environ,
+                stdin=stdin_state(),
+                process_id=process_id,
+                transport=settings.transport,
+                uds_path=settings.uds_path,
+                origin=origin,
+            )
+            channel = open_channel(plan, time.sleep)
+        except ConfigError as error:
+            return _fatal(process_id, 1, str(error), settings.dialect)
+        except DialError as error:
+            sys.stderr.write(f"sysmon: [FATAL] {error}\n")
+            return EXIT_NO_BROKER
+        log.info("serving on %s", plan.describe())
+        try:
+            return _serve(settings, channel, args.fake_host)
+        finally:
+            channel.close()
+    finally:
+        limiter.flush(logging.getLogger("sysmon"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,16 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(error))
         _setup_logging(settings)
         return _call(args, settings)
-    try:
-        input_fd, output_fd = channel_fds(os.environ)
-    except ConfigError as error:
-        return _fatal(process_id, 1, str(error))
-    try:
-        settings = apply_overrides(load_settings(args), {"process_id": process_id})
-    except ConfigError as error:
-        return _fatal(process_id, output_fd, str(error))
-    limiter = _setup_logging(settings)
-    try:
-        return _serve(settings, input_fd, output_fd, args.fake_host)
-    finally:
-        limiter.flush(logging.getLogger("sysmon"))
+    if command == "exporter":
+        from sysmon.app.exporter.command import run_exporter
+
+        status: int = run_exporter(args, load_settings, _setup_logging)
+        return status
+    return _serve_command(args, process_id)

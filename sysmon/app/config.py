@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -23,6 +22,7 @@ DEFAULT_CONFIG_FILE = "config.json"
 LOG_LEVELS = {"debug": "DEBUG", "info": "INFO", "warn": "WARNING", "warning": "WARNING",
               "error": "ERROR"}  # fmt: skip
 DIALECTS = ("both", "jsonrpc")
+TRANSPORTS = ("stdio", "fds", "uds")
 
 
 class ConfigError(Exception):
@@ -46,6 +46,9 @@ class Settings:
     log_dir: str | None = None
     process_id: str = "sysmon"
     dialect: str = "both"
+    transport: str | None = None
+    uds_path: str | None = None
+    metrics_listen: str | None = None  # the Prometheus endpoint beside the broker; off
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -72,6 +75,24 @@ def _string_list(key: str, value: object, absolute: bool = False) -> tuple[str, 
     return tuple(value)
 
 
+def _transport(key: str, value: object) -> str:
+    if value not in TRANSPORTS:
+        raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected stdio, fds or uds")
+    return str(value)
+
+
+def _listen(key: str, value: object) -> str:
+    from sysmon.app.exporter.address import AddressError, parse_listen
+
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected HOST:PORT or PORT")
+    try:
+        parse_listen(value)
+    except AddressError as error:
+        raise ConfigError(f"{key}: {error}") from None
+    return value
+
+
 def _positive_int(key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected a positive integer")
@@ -91,6 +112,9 @@ _KEYS: dict[str, tuple[str, Any]] = {
         lambda k, v: _string_list(k, v, absolute=True),
     ),
     "sysmon_max_message_bytes": ("max_message_bytes", _positive_int),
+    "sysmon_transport": ("transport", _transport),
+    "sysmon_uds_path": ("uds_path", _path),
+    "sysmon_metrics_listen": ("metrics_listen", _listen),
 }
 CONFIG_KEYS = tuple(_KEYS)
 
@@ -171,22 +195,3 @@ def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Setting
 def process_id_from(environ: Mapping[str, str]) -> str:
     """The broker names its child with PROCESS_ID; ``sysmon`` by default."""
     return environ.get("PROCESS_ID") or "sysmon"
-
-
-def channel_fds(environ: Mapping[str, str]) -> tuple[int, int]:
-    """RPC_INPUT_FD/RPC_OUTPUT_FD when the broker passed a dedicated pipe pair, else 0/1."""
-    raw_in, raw_out = environ.get("RPC_INPUT_FD"), environ.get("RPC_OUTPUT_FD")
-    if not raw_in and not raw_out:
-        return 0, 1
-    try:
-        fds = int(raw_in or "0"), int(raw_out or "1")
-    except ValueError:
-        raise ConfigError(
-            f"RPC_INPUT_FD/RPC_OUTPUT_FD: bad value {raw_in!r}/{raw_out!r}: expected fd numbers"
-        ) from None
-    for fd in fds:
-        try:
-            os.fstat(fd)
-        except OSError:
-            raise ConfigError(f"RPC_INPUT_FD/RPC_OUTPUT_FD: fd {fd} is not open") from None
-    return fds

@@ -37,7 +37,7 @@ from sysmon.domain.metrics import METHODS, MetricsService
 from sysmon.domain.models import FsUsage, HostFacts, ProcessTally
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
 GUARD = 60.0
 NOBODY = 65534

@@ -1,4 +1,4 @@
-"""Real /proc files from testdata/, mutated at random, read through the real adapter.
+"""Real /proc files from the host trees, mutated at random, read through the real adapter.
 
 Every method must return a sane value or an ``InternalError`` naming the file it
 could not use: never another exception, never NaN in the JSON, never a hang.
@@ -23,7 +23,7 @@ from sysmon.domain.errors import InternalError, SysmonError
 from sysmon.domain.metrics import MetricsService
 from sysmon.domain.models import HostFacts
 
-HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[2] / "sysmon" / "hosts"
 TREES = ("this-vm", "legacy-2.6.18", "debian6-2.6.32", "odd-host", "container")
 
 # kernel file (relative to the procfs root) -> the methods that read it

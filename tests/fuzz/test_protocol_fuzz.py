@@ -56,9 +56,9 @@ from sysmon.domain.models import HostFacts
 from sysmon.domain.timers import Timers
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ROOT / "testdata" / "hosts" / "this-vm"
+HOST = ROOT / "sysmon" / "hosts" / "this-vm"
 FACTS = HostFacts(user_hz=100, page_size=4096, machine="x86_64")
-STATS = read_transcript(ROOT / "testdata" / "broker" / "message_stats_total.json")[0].reply
+STATS = read_transcript(ROOT / "sysmon" / "broker_replies" / "message_stats_total.json")[0].reply
 SYS_METRICS = "RPCGetSysMetrics"
 LIMIT = 1 << 20  # sysmon_max_message_bytes when the config does not say
 GUARD = 60.0  # hang guard for spawned children only; no test measures time
@@ -1057,6 +1057,7 @@ def test_a_flood_of_bad_lines_logs_a_few_lines_and_a_summary(tmp_path):
     for log in (stderr.decode(), log_file.decode()):
         messages = [line.split(": ", 1)[1] for line in log.splitlines()]
         assert messages == [
+            "serving on stdin and stdout (stdin is open and no RPC_* fds are set)",
             *["unparseable line: Expecting value: line 1 column 1 (char 0)"] * 5,
             *['undecodable message: field "id" must be a string, not a JSON number'] * 5,
             "… 4,995 more like this from sysmon.app.server: undecodable message: %s",

@@ -1,6 +1,6 @@
 """Every method of MetricsService against every host tree, with values worked out by hand.
 
-Each tree of testdata/hosts (see its README) is read through the real ProcfsReader inside
+Each tree of sysmon/hosts (see its README) is read through the real ProcfsReader inside
 pyfakefs (conftest.py). The expected values below are literals taken from the tree's
 files with the arithmetic in a comment; docs/metrics.md gives the rules. USER_HZ is 100
 on every tree, so a time in seconds is ticks / 100. Byte figures from meminfo are kB × 1024.
@@ -861,13 +861,15 @@ def test_sys_metrics_fails_without_a_cpu_line(open_host, tree):
             host.call(method)
 
 
-def test_the_nine_methods_are_those_covered_here():
+def test_the_eleven_methods_are_those_covered_here():
     assert sorted(METHODS) == [
         "RPCCPUUsage",
+        "RPCGetContainerInfo",
         "RPCGetDiskUsage",
         "RPCGetLoadAverage",
         "RPCGetMemoryInfo",
         "RPCGetNetworkStats",
+        "RPCGetPressure",
         "RPCGetProcessStats",
         "RPCGetSysMetrics",
         "RPCGetSystemInfo",
@@ -887,8 +889,8 @@ def sysmon(*args, cwd):
 
 
 def tree_options(tree):
-    return ["--procfs", str(REPO / "testdata/hosts" / tree / "proc"),
-            "--rootfs", str(REPO / "testdata/hosts" / tree / "rootfs")]  # fmt: skip
+    return ["--procfs", str(REPO / "sysmon/hosts" / tree / "proc"),
+            "--rootfs", str(REPO / "sysmon/hosts" / tree / "rootfs")]  # fmt: skip
 
 
 @pytest.mark.e2e
@@ -913,5 +915,6 @@ def test_command_line_unknown_method(tmp_path, tree):
     assert done.stderr == (
         "sysmon: unknown method 'RPCGetNothing'; known methods: RPCGetSysMetrics, "
         "RPCGetDiskUsage, RPCGetNetworkStats, RPCGetMemoryInfo, RPCGetLoadAverage, "
-        "RPCGetUptime, RPCCPUUsage, RPCGetProcessStats, RPCGetSystemInfo\n"
+        "RPCGetUptime, RPCCPUUsage, RPCGetProcessStats, RPCGetSystemInfo, "
+        "RPCGetContainerInfo, RPCGetPressure\n"
     )

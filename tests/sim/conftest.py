@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[2] / "sysmon" / "hosts"
 ALL_OSES = ("linux", "macos", "windows")
 
 

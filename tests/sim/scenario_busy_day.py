@@ -16,7 +16,7 @@ from sysmon.app.config import Settings
 from sysmon.app.sim import SimService
 
 GIB = 1 << 30
-THIS_VM = str(Path(__file__).resolve().parents[2] / "testdata" / "hosts" / "this-vm")
+THIS_VM = str(Path(__file__).resolve().parents[2] / "sysmon" / "hosts" / "this-vm")
 
 
 def busy_day(fs) -> str:

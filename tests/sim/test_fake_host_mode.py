@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from sysmon.adapters.fake_clock import FakeClock
+from sysmon.adapters.shipped import shipped_hosts
 from sysmon.app.config import ConfigError, Settings
 from sysmon.app.container import build_container
-from sysmon.app.fake_host_mode import Scenario, build_host, fake_host_mode, play
+from sysmon.app.fake_host_mode import Scenario, build_host, fake_host_mode, play, read_scenario
 
-HOSTS = Path(__file__).resolve().parents[2] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[2] / "sysmon" / "hosts"
 
 
 def test_no_fake_host_changes_nothing():
@@ -74,3 +75,44 @@ def test_steps_play_the_host_verbs(tmp_path):
     host = build_host(Scenario(origin="s.json"), str(tmp_path / "host"), FakeClock())
     play(host, {"do": "spawn_many", "count": 3, "state": "R"}, "here")
     assert host.reader().process_tally().states == {"S": 1, "R": 3}
+
+
+def test_a_shipped_tree_is_served_by_its_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no odd-host here: the name means the shipped tree
+    container = build_container(Settings())
+    with fake_host_mode("odd-host", container):
+        metrics = container.metrics()
+        metrics.start()
+        # odd-host (sysmon/hosts/README.md): 22 pid directories, one truncated stat skipped
+        assert metrics.collect("RPCGetProcessStats")["processes_total"] == 21
+
+
+def test_a_scenario_tree_is_a_path_beside_the_file_or_a_shipped_name(tmp_path):
+    (tmp_path / "mine" / "proc").mkdir(parents=True)
+    beside = tmp_path / "beside.json"
+    beside.write_text('{"tree": "mine"}')
+    assert read_scenario(str(beside)).tree == str(tmp_path / "mine")
+    named = tmp_path / "named.json"
+    named.write_text('{"tree": "this-vm"}')
+    assert read_scenario(str(named)).tree == str(HOSTS / "this-vm")
+
+
+def test_a_scenario_tree_that_is_nowhere_names_the_resolved_path(tmp_path):
+    scenario = tmp_path / "s.json"
+    scenario.write_text('{"tree": "hosts/gone"}')
+    with pytest.raises(ConfigError) as raised:
+        read_scenario(str(scenario))
+    assert str(raised.value) == (
+        f"--fake-host {scenario}: tree 'hosts/gone': no directory {tmp_path}/hosts/gone, "
+        f"nor a shipped tree (shipped: {', '.join(shipped_hosts())})"
+    )
+
+
+def test_an_unknown_fake_host_lists_the_shipped_trees(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        read_scenario("no-such-host")
+    assert str(raised.value) == (
+        "--fake-host no-such-host: No such file or directory, and no shipped host tree is "
+        f"so named (shipped: {', '.join(shipped_hosts())})"
+    )

@@ -27,7 +27,7 @@ def run_python(code, cwd, env=None):
 
 def test_the_plugin_module_loads_without_pyfakefs(tmp_path):
     result = run_python(
-        BLOCK_PYFAKEFS + "import sysmon.adapters.pytest_plugin as plugin; "
+        BLOCK_PYFAKEFS + "import sysmon.app.pytest_plugin as plugin; "
         "print(sorted(name for name in vars(plugin) if name.startswith(('fake_', 'sim_'))))",
         tmp_path,
     )
@@ -56,7 +56,7 @@ def test_pytest_without_pyfakefs_runs_and_names_the_extra_when_a_fixture_needs_i
         env={**os.environ, "PYTHONPATH": str(shadow.parent)},
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "the sysmon simulation fixtures need pyfakefs: pip install 'sysmon[sim]'" in (
+    assert "the sysmon simulation fixtures need pyfakefs: install sysmon-service with its sim " in (
         result.stdout
     )
     assert re.search(r"\b1 passed, 1 error\b", result.stdout)

@@ -1,16 +1,14 @@
-"""Disk sizes of a fake host, as statvfs would give them, reserved blocks included.
+"""Disk sizes of a fake host, where no real statvfs can answer: host.json.
 
 ``host.json`` holds the host facts and each mount's ``{total, used, free}`` in bytes,
+with ``files``, ``files_free`` (inodes) and ``readonly`` where the script set them;
 ``free`` being what is left to users (f_bavail): total - used - free is reserved for
-root. The real ``ProcfsReader`` measures a fake host's mounts through one of two
-``disk_usage`` stand-ins, so that its own reading of statvfs (used = total - f_bfree,
-free = f_bavail) is what a test sees:
-
-- ``HostJsonSizes``, in a real directory, where no statvfs can be faked: the sizes come
-  from host.json (``sysmon --fake-host`` and real-directory simulations);
-- ``ReservedBlocks``, inside pyfakefs: each mount point is a pyfakefs device of its size,
-  and pyfakefs, which knows no reserved blocks, answers; the mount's reserved bytes are
-  then taken from its free space.
+root. ``HostJsonReader`` is the real ``ProcfsReader`` measuring each mount through a
+statvfs answered from it, so that ``sysmon --fake-host`` and every simulation report
+the scripted figures as the reader's own reading of statvfs makes them (used = total -
+f_bfree, free = f_bavail), reserved blocks included.
+``fakefs_statvfs`` is statvfs for the plain reader inside pyfakefs, which fakes
+``shutil.disk_usage`` but not ``os.statvfs``.
 """
 
 from __future__ import annotations
@@ -18,13 +16,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, Protocol
+from dataclasses import replace
+from typing import Any, Protocol
 
-from sysmon.adapters.fake_host.model import is_utf8
 from sysmon.adapters.procfs import ProcfsReader
-from sysmon.domain.models import HostFacts
+from sysmon.adapters.procfs.statvfs import usage_of
+from sysmon.domain.models import FsUsage, HostFacts, Mount
 
 
 class Sized(Protocol):
@@ -32,6 +30,9 @@ class Sized(Protocol):
     total: int
     used: int
     free: int
+    files: int | None
+    files_free: int | None
+    readonly: bool
 
 
 def mount_key(path: bytes) -> str:
@@ -45,11 +46,20 @@ def host_json(facts: HostFacts, mounts: Iterable[Sized]) -> bytes:
         "user_hz": facts.user_hz,
         "page_size": facts.page_size,
         "machine": facts.machine,
-        "mounts": {
-            mount_key(m.path): {"total": m.total, "used": m.used, "free": m.free} for m in mounts
-        },
+        "mounts": {mount_key(m.path): _sizes(m) for m in mounts},
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _sizes(mount: Sized) -> dict[str, Any]:
+    sizes: dict[str, Any] = {"total": mount.total, "used": mount.used, "free": mount.free}
+    if mount.files is not None:
+        sizes["files"] = mount.files
+    if mount.files_free is not None:
+        sizes["files_free"] = mount.files_free
+    if mount.readonly:
+        sizes["readonly"] = True
+    return sizes
 
 
 def read_host_json(path: str) -> dict[str, Any]:
@@ -76,64 +86,74 @@ def facts_from(document: dict[str, Any]) -> HostFacts:
     )
 
 
-class Sizes(NamedTuple):
-    """A statvfs answer in bytes, as ``shutil.disk_usage`` gives it."""
-
-    total: int
-    used: int
-    free: int
-
-
-def _mount_path(rootfs_root: str, path: bytes) -> bytes:
-    """The mount path under the rootfs of a path the reader measures."""
-    return path[len(os.fsencode(rootfs_root.rstrip("/"))) :] or b"/"
-
-
-class HostJsonSizes:
-    """``disk_usage`` for a host in a real directory: each mount's sizes from host.json,
-    read afresh on every call; a path that is no mount there is FileNotFoundError."""
-
-    def __init__(self, rootfs_root: str, host_json_path: str) -> None:
-        self._rootfs = rootfs_root
-        self._host_json = host_json_path
-
-    def __call__(self, path: bytes) -> Sizes:
-        key = mount_key(_mount_path(self._rootfs, path))
-        sizes = read_host_json(self._host_json).get("mounts", {}).get(key)
-        if sizes is None:
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), key)
-        return Sizes(sizes["total"], sizes["used"], sizes["free"])
-
-
-class ReservedBlocks:
-    """``disk_usage`` inside pyfakefs: pyfakefs's own answer for the device that holds
-    the path, less the reserved bytes of the mount it measured.
-
-    pyfakefs holds mount points whose name is UTF-8 only (see ``HostFiles.apply_sizes``),
-    so the mount it measured is the longest such mount path that holds the path.
-    """
-
-    def __init__(self, rootfs_root: str, mounts: Callable[[], Iterable[Sized]]) -> None:
-        self._rootfs = rootfs_root
-        self._mounts = mounts
-
-    def __call__(self, path: bytes) -> Sizes:
-        usage = shutil.disk_usage(path)  # pyfakefs's, as it patches shutil
-        wanted = _mount_path(self._rootfs, path)
-        holders = [m for m in self._mounts() if _holds(m.path, wanted) and is_utf8(m.path)]
-        if not holders:
-            return Sizes(usage.total, usage.used, usage.free)
-        mount = max(holders, key=lambda m: len(m.path))
-        reserved = max(mount.total - mount.used - mount.free, 0)
-        return Sizes(usage.total, usage.used, max(usage.free - reserved, 0))
-
-
-def _holds(mount_path: bytes, path: bytes) -> bool:
-    return path == mount_path or path.startswith(mount_path.rstrip(b"/") + b"/")
+def usage_from(sizes: dict[str, Any]) -> FsUsage:
+    """One mount's host.json entry; inode counts absent from it are None."""
+    files, files_free = sizes.get("files"), sizes.get("files_free")
+    return FsUsage(
+        total=int(sizes["total"]),
+        used=int(sizes["used"]),
+        free=int(sizes["free"]),
+        files=None if files is None else int(files),
+        files_free=None if files_free is None else int(files_free),
+        readonly=bool(sizes.get("readonly", False)),
+    )
 
 
 class HostJsonReader(ProcfsReader):
-    """The real reader, with statvfs figures from the host's host.json."""
+    """The real reader, except that statvfs figures come from the host's host.json.
+
+    The file is parsed once per reading of the mount table (and again whenever it looks
+    replaced), so a collection over many mounts parses it once, not once per mount.
+    """
 
     def __init__(self, procfs_root: str, rootfs_root: str, host_json_path: str) -> None:
-        super().__init__(procfs_root, rootfs_root, HostJsonSizes(rootfs_root, host_json_path))
+        super().__init__(procfs_root, rootfs_root)
+        self._host_json = host_json_path
+        self._parsed: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+
+    def _mounts(self) -> dict[str, Any]:
+        try:
+            status = os.stat(self._host_json)
+        except FileNotFoundError:
+            return {}
+        key = (status.st_ino, status.st_mtime_ns, status.st_size)
+        if self._parsed is None or self._parsed[0] != key:
+            self._parsed = (key, dict(read_host_json(self._host_json).get("mounts", {})))
+        return self._parsed[1]
+
+    def mounts(self) -> list[Mount]:
+        self._parsed = None
+        return super().mounts()
+
+    def fs_usage(self, mount_path: bytes) -> FsUsage:
+        sizes = self._mounts().get(mount_key(mount_path))
+        if sizes is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), mount_key(mount_path))
+        scripted = usage_from(sizes)
+        # Through the reader's reading of statvfs, as a real mount is measured; inode
+        # counts that host.json does not give stay unknown.
+        usage = usage_of(as_statvfs(scripted))
+        return replace(usage, files=scripted.files, files_free=scripted.files_free)
+
+
+def as_statvfs(usage: FsUsage) -> os.statvfs_result:
+    """statvfs in 1-byte blocks: f_bfree counts the reserved bytes, f_bavail does not."""
+    flags = os.ST_RDONLY if usage.readonly else 0
+    files, files_free = usage.files or 0, usage.files_free or 0
+    blocks = (usage.total, usage.total - usage.used, usage.free)  # f_blocks, f_bfree, f_bavail
+    return os.statvfs_result((4096, 1, *blocks, files, files_free, files_free, flags, 255))
+
+
+def fakefs_statvfs(fs: Any) -> Callable[[bytes], os.statvfs_result]:
+    """statvfs inside the pyfakefs filesystem ``fs``, from its disk usage in 1-byte blocks.
+
+    Answers as pyfakefs's ``shutil.disk_usage`` does (for any path, from the mount
+    point that would hold it). pyfakefs has no reserved blocks (``f_bavail`` =
+    ``f_bfree``), no inodes (0 of them, as on btrfs) and no read-only mounts.
+    """
+
+    def statvfs(path: bytes) -> os.statvfs_result:
+        total, _, free = fs.get_disk_usage(path)
+        return os.statvfs_result((4096, 1, total, free, free, 0, 0, 0, 0, 255))
+
+    return statvfs

@@ -1,4 +1,5 @@
-"""Captured host trees (``testdata/hosts/<NAME>``): copied in, then read to seed a script.
+"""Captured host trees (a path, or a shipped ``sysmon/hosts/<NAME>``): copied in, then read
+to seed a script.
 
 The copy is read back through the real ``ProcfsReader`` and its parsers, so a captured
 tree means to the script exactly what it means to the service. Only the layout of a few
@@ -25,10 +26,27 @@ from sysmon.adapters.fake_host.model import (
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.adapters.procfs.os_release import CANDIDATES
 from sysmon.adapters.procfs.pid_stat import parse_pid_stat
+from sysmon.adapters.shipped import host_tree
 from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import CPU_COLUMNS, HostFacts, NetDev
 
 _FIRST_MOUNT_ID = 21
+
+
+def real_tree(source: str | os.PathLike[str], fs: Any = None) -> str:
+    """The real directory that ``source`` (a path or a shipped tree's name) names.
+
+    Looked up in the real file system even while pyfakefs patches ``os`` (``fs`` given):
+    the tree is read from there.
+    """
+    paused = fs is not None and getattr(fs, "has_patcher", False)
+    if paused:
+        fs.pause()
+    try:
+        return str(host_tree(source).resolve())
+    finally:
+        if paused:
+            fs.resume()
 
 
 def copy_tree(source: str, root: str, fs: Any = None) -> None:
@@ -82,9 +100,12 @@ def seed_state(root: str) -> tuple[HostFacts, HostState]:
     )
     for number, mount in enumerate(reader.mounts()):
         entry = MountEntry(_FIRST_MOUNT_ID + number, mount.path, mount.fstype, mount.device,
-                           mount.source)  # fmt: skip
+                           mount.source, root=mount.root, options=mount.mount_options,
+                           super_options=mount.super_options)  # fmt: skip
         size = sizes.get(mount_key(mount.path), {})
         entry.total, entry.used, entry.free = (size.get(k, 0) for k in ("total", "used", "free"))
+        entry.files, entry.files_free = size.get("files"), size.get("files_free")
+        entry.readonly = bool(size.get("readonly", False))
         state.mounts.append(entry)
     for candidate in CANDIDATES:
         text = _read(f"{rootfs}/{candidate}")
@@ -148,4 +169,6 @@ def _identity(reader: ProcfsReader) -> dict[str, str | None]:
         "osrelease": identity.osrelease,
         "ostype": identity.ostype,
         "arch": identity.arch,
+        "version": identity.version,
+        "domainname": identity.domainname,
     }

@@ -15,7 +15,7 @@ from sysmon.adapters.fake_clock import FakeClock
 from sysmon.domain.ports import BrokerPort, BrokerReply
 from sysmon.domain.timers import Timers
 
-BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"
 
 
 @pytest.fixture

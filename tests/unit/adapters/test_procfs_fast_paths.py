@@ -22,7 +22,7 @@ from sysmon.adapters.procfs.mountinfo import _mountinfo_lines, _plain_mountinfo
 from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import Mount
 
-HOSTS = Path(__file__).resolve().parents[3] / "testdata" / "hosts"
+HOSTS = Path(__file__).resolve().parents[3] / "sysmon" / "hosts"
 MEMINFO = sorted(HOSTS.glob("*/proc/meminfo"))
 # tables with an escape take the general path by design, so only the others apply here
 MOUNTINFO = sorted(p for p in HOSTS.glob("*/proc/*/mountinfo") if b"\\" not in p.read_bytes())
@@ -163,10 +163,12 @@ def kernel_mountinfo(draw: st.DrawFn) -> tuple[bytes, list[Mount]]:
         optional = draw(st.lists(OPTIONAL_FIELD, max_size=3))
         fstype = draw(WORD)
         source = draw(st.sampled_from(["", "none", "/dev/vda1"]) | MOUNT_PATH)
-        head = [str(20 + number), "1", device, draw(MOUNT_PATH), point, draw(OPTIONS)]
-        tail = ["-", fstype, source, draw(OPTIONS)]
+        root, options, super_options = draw(MOUNT_PATH), draw(OPTIONS), draw(OPTIONS)
+        head = [str(20 + number), "1", device, root, point, options]
+        tail = ["-", fstype, source, super_options]
         lines.append(" ".join([*head, *optional, *tail]) + "\n")
-        mounts.append(Mount(point.encode(), fstype, device, source))
+        mount = Mount(point.encode(), fstype, device, source, root.encode(), options, super_options)
+        mounts.append(mount)
     return "".join(lines).encode(), mounts
 
 

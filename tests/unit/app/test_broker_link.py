@@ -8,7 +8,7 @@ from sysmon.adapters.fake_broker import read_transcript
 from sysmon.adapters.stdio import MemoryWriter, OutputClosed
 from sysmon.domain.ports import BrokerPort, BrokerReply
 
-BROKER_DATA = Path(__file__).resolve().parents[3] / "testdata" / "broker"
+BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"
 
 
 def make_link(process_id="sysmon"):

@@ -6,7 +6,6 @@ from sysmon.app.config import (
     ConfigError,
     Settings,
     apply_overrides,
-    channel_fds,
     process_id_from,
     read_config_file,
     settings_from_mapping,
@@ -121,9 +120,13 @@ def test_command_line_wins():
 def test_environment():
     assert process_id_from({}) == "sysmon"
     assert process_id_from({"PROCESS_ID": "sysmon-2"}) == "sysmon-2"
-    assert channel_fds({}) == (0, 1)
-    assert channel_fds({"RPC_INPUT_FD": "0", "RPC_OUTPUT_FD": "2"}) == (0, 2)
-    with pytest.raises(ConfigError, match="expected fd numbers"):
-        channel_fds({"RPC_INPUT_FD": "three", "RPC_OUTPUT_FD": "4"})
-    with pytest.raises(ConfigError, match="fd 987 is not open"):
-        channel_fds({"RPC_INPUT_FD": "987", "RPC_OUTPUT_FD": "1"})
+
+
+def test_transport_keys():
+    settings = settings_from_mapping({"sysmon_transport": "uds", "sysmon_uds_path": "/run/b.sock"})
+    assert (settings.transport, settings.uds_path) == ("uds", "/run/b.sock")
+    assert Settings().transport is None
+    with pytest.raises(ConfigError, match='sysmon_transport: bad value "pipe"'):
+        settings_from_mapping({"sysmon_transport": "pipe"})
+    with pytest.raises(ConfigError, match="sysmon_uds_path"):
+        settings_from_mapping({"sysmon_uds_path": ""})

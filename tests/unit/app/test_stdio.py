@@ -1,7 +1,9 @@
 import errno
 import fcntl
 import os
+import select
 import threading
+import time
 
 import pytest
 from needs import need
@@ -97,21 +99,78 @@ def _drain(read_fd, into):
         into.append(chunk)
 
 
+def _flush_until_done(writer, timeout=30.0):
+    """What the serving loop does: poll for POLLOUT, flush, until nothing is held."""
+    poller = select.poll()
+    poller.register(writer.fd, select.POLLOUT)
+    deadline = time.monotonic() + timeout
+    while not writer.flush():
+        assert time.monotonic() < deadline, f"{writer.pending} bytes still held"
+        poller.poll(100)
+
+
 @pytest.mark.parametrize("nonblocking", [False, True])
-def test_fd_writer_finishes_writes_larger_than_the_pipe(nonblocking):
+def test_fd_writer_holds_what_the_pipe_cannot_take_and_flush_finishes_it(nonblocking):
     read_fd, write_fd = os.pipe()
     if nonblocking:
         flags = fcntl.fcntl(write_fd, fcntl.F_GETFL)
         fcntl.fcntl(write_fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    data = bytes(range(256)) * 8192  # 2 MiB, far above a pipe's 64 KiB
+    writer = FdWriter(write_fd)
+    writer.write(data)  # returns at once: nobody reads yet
+    assert 0 < writer.pending < len(data)
+    writer.write(b"next\n")  # kept behind the rest, in order
     received = []
     reader = threading.Thread(target=_drain, args=(read_fd, received))
     reader.start()
-    data = bytes(range(256)) * 8192  # 2 MiB, far above a pipe's 64 KiB
-    FdWriter(write_fd).write(data)
+    _flush_until_done(writer)
+    writer.restore()
     os.close(write_fd)
     reader.join(timeout=30)
     os.close(read_fd)
-    assert b"".join(received) == data
+    assert b"".join(received) == data + b"next\n"
+
+
+def test_fd_writer_makes_a_pipe_non_blocking_and_restore_gives_its_mode_back():
+    read_fd, write_fd = os.pipe()
+    try:
+        writer = FdWriter(write_fd)
+        assert fcntl.fcntl(write_fd, fcntl.F_GETFL) & os.O_NONBLOCK
+        writer.restore()
+        assert not fcntl.fcntl(write_fd, fcntl.F_GETFL) & os.O_NONBLOCK
+        writer.restore()  # twice is harmless
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_fd_writer_leaves_a_regular_file_blocking(tmp_path):
+    fd = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT)
+    try:
+        writer = FdWriter(fd)
+        assert not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK
+        writer.write(b"x" * 300_000)
+        assert writer.pending == 0
+    finally:
+        os.close(fd)
+    assert (tmp_path / "out").read_bytes() == b"x" * 300_000
+
+
+def test_fd_writer_writes_nothing_for_nothing():
+    read_fd, write_fd = os.pipe()
+    try:
+        writer = FdWriter(write_fd)
+        writer.write(b"")
+        assert writer.flush()
+        writer.write(b"a\n")
+        os.close(write_fd)
+        write_fd = None
+        assert os.read(read_fd, 10) == b"a\n"
+        assert os.read(read_fd, 10) == b""
+    finally:
+        os.close(read_fd)
+        if write_fd is not None:
+            os.close(write_fd)
 
 
 def test_fd_writer_waits_when_a_non_blocking_pipe_is_already_full():
@@ -122,10 +181,13 @@ def test_fd_writer_waits_when_a_non_blocking_pipe_is_already_full():
     with pytest.raises(BlockingIOError):
         while True:
             filled += os.write(write_fd, b"f" * 4096)
+    writer = FdWriter(write_fd)
+    writer.write(b"after\n")
+    assert writer.pending == 6
     received = []
     reader = threading.Thread(target=_drain, args=(read_fd, received))
     reader.start()
-    FdWriter(write_fd).write(b"after\n")
+    _flush_until_done(writer)
     os.close(write_fd)
     reader.join(timeout=30)
     os.close(read_fd)
