@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import need_root, need_tool
 from spawned import sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline
@@ -357,10 +358,9 @@ def test_the_service_opens_only_its_roots_config_and_log_and_starts_no_process(t
 
 @pytest.mark.live
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
 def test_as_nobody_on_the_real_proc_every_method_answers():
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv(1) is not installed")
+    need_root("to start a process as another uid")
+    setpriv = need_tool("setpriv")
     workdir = Path(tempfile.mkdtemp(prefix="sysmon-nobody-"))
     try:
         workdir.chmod(0o755)
@@ -375,7 +375,7 @@ def test_as_nobody_on_the_real_proc_every_method_answers():
             lines.append(json.dumps(message).encode())
             lines.append(json.dumps({"jsonrpc": "2.0", "id": number, "method": method}).encode())
         child = subprocess.Popen(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--",
              sysmon_executable(), "--log-level", "debug"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
