@@ -21,14 +21,17 @@ from sysmon import __version__
 from sysmon.app.channel import OpenChannel, open_channel, plan_channel, stdin_state
 from sysmon.app.config import (
     DIALECTS,
+    LOG_LEVELS,
     TRANSPORTS,
     ConfigError,
     Settings,
     apply_overrides,
+    log_level_name,
     process_id_from,
     read_config_file,
 )
 from sysmon.app.log_limits import RepeatLimiter
+from sysmon.app.roots import settle_roots
 
 log = logging.getLogger("sysmon.cli")
 
@@ -52,8 +55,9 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--uds-path", {"dest": "uds_path", "metavar": "PATH",
                     "help": "the broker's socket to dial (default /tmp/v2e_uds_<id>.sock; "
                             "alone, it means --transport uds)"}),
-    ("--log-level", {"dest": "log_level", "choices": ("debug", "info", "warn", "error"),
-                     "help": "log level (default: config logging.level, else info)"}),
+    ("--log-level", {"dest": "log_level", "type": str.lower, "choices": tuple(LOG_LEVELS),
+                     "help": "log level, in any case (default: config logging.level, "
+                             "else info)"}),
     ("--fake-host", {"dest": "fake_host", "metavar": "TREE|SCENARIO",
                      "help": "serve a simulated host instead of this one: a host tree "
                              "(a path, or a shipped tree's name such as this-vm or "
@@ -96,10 +100,12 @@ def load_settings(args: argparse.Namespace) -> Settings:
         "dialect": args.dialect,
         "transport": args.transport,
         "uds_path": args.uds_path,
-        "log_level": {"warn": "WARNING"}.get(args.log_level, (args.log_level or "").upper())
-        or None,
+        "log_level": log_level_name(args.log_level) if args.log_level else None,
     }
-    return apply_overrides(settings, overrides)
+    settings = apply_overrides(settings, overrides)
+    if args.fake_host is not None:
+        return settings  # the fake host brings its own roots
+    return settle_roots(settings)
 
 
 def _setup_logging(settings: Settings) -> RepeatLimiter:
@@ -110,6 +116,8 @@ def _setup_logging(settings: Settings) -> RepeatLimiter:
         log.warning(problem)
     for warning in settings.warnings:
         log.warning(warning)
+    for notice in settings.notices:
+        log.info(notice)
     return limiter
 
 
