@@ -33,6 +33,11 @@ METHODS: tuple[str, ...] = (
     "RPCGetSystemInfo",
 )
 
+# Methods whose answer covers a window of time (CPU usage over the last interval): a
+# one-shot caller waits for the window, others answer at once. A windowed method added
+# later joins here.
+WINDOWED_METHODS: frozenset[str] = frozenset({SYS_METRICS, "RPCCPUUsage"})
+
 
 class UnknownMethod(SysmonError):
     """A method name the service does not have."""
