@@ -35,6 +35,7 @@ from sysmon.adapters.fake_host import FakeHost
 from sysmon.adapters.shipped import host_tree, shipped_hosts
 from sysmon.app.config import ConfigError
 from sysmon.app.container import Container
+from sysmon.app.scenario_check import step_problem
 from sysmon.domain.models import CPU_COLUMNS
 from sysmon.domain.ports import ClockPort
 
@@ -110,14 +111,17 @@ def read_scenario(source: str) -> Scenario:
             f'--fake-host {source}: tick is {{"seconds": s above 0, and CPU ticks among '
             f"{', '.join(sorted(_TICK_KEYS - {'seconds'}))}}}"
         )
-    return Scenario(
-        origin=source,
-        tree=tree,
-        cpus=int(document.get("cpus", 2)),
-        steps=list(document.get("steps", [])),
-        hang=[str(mount) for mount in document.get("hang", [])],
-        tick=tick,
-    )
+    cpus, steps, hang = (document.get(k, d) for k, d in (("cpus", 2), ("steps", []), ("hang", [])))
+    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+        raise ConfigError(f"--fake-host {source}: cpus is {json.dumps(cpus)}, expected an "
+                          "integer above 0")  # fmt: skip
+    if not isinstance(steps, list):
+        raise ConfigError(f"--fake-host {source}: steps is {json.dumps(steps)}, expected a list")
+    if not (isinstance(hang, list) and all(isinstance(m, str) for m in hang)):
+        raise ConfigError(
+            f"--fake-host {source}: hang is {json.dumps(hang)}, expected a list of mount points"
+        )
+    return Scenario(origin=source, tree=tree, cpus=cpus, steps=steps, hang=hang, tick=tick)
 
 
 def _scenario_tree(source: str, tree: object) -> str:
@@ -161,6 +165,9 @@ def play(host: FakeHost, step: object, where: str) -> None:
         raise ConfigError(f"{where}: expected {{\"do\": verb, ...}} with a verb among "
                           f"{', '.join(sorted(VERBS))}")  # fmt: skip
     arguments = {key: value for key, value in step.items() if key != "do"}
+    problem = step_problem(getattr(host, step["do"]), arguments)
+    if problem is not None:
+        raise ConfigError(f"{where} ({step['do']}): {problem}")
     try:
         getattr(host, step["do"])(**arguments)
     except (TypeError, ValueError, KeyError, OSError) as error:
