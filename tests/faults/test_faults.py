@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import need
 from pyfakefs import fake_filesystem
-from spawned import sysmon_executable
+from spawned import interpreter_runs_as, sysmon_command_for_any_user, sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline, ThreadDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -46,7 +47,7 @@ def spawn(
     workdir: Path, *args: str, tree: Path = HOST, wrapper: tuple[str, ...] = ()
 ) -> subprocess.Popen:
     command = [
-        sysmon_executable(),
+        *(for_any_user() if wrapper else [sysmon_executable()]),
         "--procfs",
         str(tree / "proc"),
         "--rootfs",
@@ -66,6 +67,13 @@ def without_coverage() -> dict[str, str]:
     """The environment without coverage's start-up hooks: a child running as another user
     could not write its data file beside the project, and would say so on stderr."""
     return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
+def for_any_user() -> list[str]:
+    """This checkout's sysmon, runnable by uid 65534 wherever the clone is."""
+    need(interpreter_runs_as(as_user(NOBODY)),
+         f"the interpreter behind {sys.executable} cannot be run by uid {NOBODY}")  # fmt: skip
+    return sysmon_command_for_any_user()
 
 
 def as_user(uid: int) -> tuple[str, ...]:
@@ -446,7 +454,7 @@ def test_under_hidepid_2_an_unprivileged_sysmon_sees_only_itself(tmp_path):
         command = [
             "unshare", "--pid", "--fork", "--mount", "--propagation", "private",
             "sh", "-c", script, str(mountpoint),
-            sysmon_executable(), "--procfs", str(mountpoint),
+            *for_any_user(), "--procfs", str(mountpoint),
         ]  # fmt: skip
         if shutil.which("unshare") is None or shutil.which("setpriv") is None:
             pytest.skip("unshare(1) or setpriv(1) is not installed")
