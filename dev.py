@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,13 @@ def ensure_venv(extras: str) -> None:
             [str(PYTHON), "-m", "pip", "uninstall", "--disable-pip-version-check", "-q", "-y", old],
             stdout=sys.stderr,
         )
+    for old in OLD_DISTRIBUTIONS:
+        # an editable install's metadata in the clone is found too (the clone's root is on
+        # sys.path under ``python -m pytest``), with its stale pytest11 entry point
+        stale_metadata = ROOT / f"{old}.egg-info"
+        if stale_metadata.is_dir():
+            _say(f"removing {stale_metadata.name}, left by this project's earlier name")
+            shutil.rmtree(stale_metadata)
     target = f".[{extras}]" if extras else "."
     _say(f"installing {DISTRIBUTION}{f'[{extras}]' if extras else ''} into .venv")
     subprocess.check_call(

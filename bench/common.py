@@ -57,13 +57,14 @@ class Plan:
     startup_rounds: int
     rss_requests: int
     impact_seconds: int
+    silent_seconds: int
 
     @classmethod
     def make(cls, quick: bool, requests: int | None, impact_seconds: int | None) -> Plan:
         if quick:
-            plan = cls(True, 5, 0.001, 1000, 3, 2000, 2, 2, 100, 30, 3, 20_000, 3)
+            plan = cls(True, 5, 0.001, 1000, 3, 2000, 2, 2, 100, 30, 3, 20_000, 3, 3)
         else:
-            plan = cls(False, 31, 0.004, 10_000, 9, 20_000, 5, 10, 1000, 300, 15, 1_000_000, 60)
+            plan = cls(False, 31, 0.004, 10_000, 9, 20_000, 5, 10, 1000, 300, 15, 1_000_000, 60, 65)
         changes: dict[str, Any] = {}
         if requests is not None:
             changes["rss_requests"] = requests

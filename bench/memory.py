@@ -37,7 +37,7 @@ IMPORTS = {
     "os.dup2(os.open(os.devnull, os.O_RDWR), 0)\n"
     "os.dup2(os.open(os.devnull, os.O_RDWR), 1)\n"
     "from sysmon.app.cli import main\n"
-    "main(['--config', sys.argv[1]])",
+    "main(['--transport', 'stdio', '--config', sys.argv[1]])",
 }
 
 

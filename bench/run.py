@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from bench import collect, goals, impact, memory, pipes, scan, startup
+    from bench import collect, goals, impact, memory, pipes, scan, silent_broker, startup
     from bench.common import Context, Plan, host_load, machine, render_section, say
 
     signal.signal(signal.SIGTERM, _terminate)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     with tempfile.TemporaryDirectory(prefix="sysmon-bench-") as scratch:
         ctx = Context(plan, Path(scratch))
-        for module in (collect, scan, pipes, startup, memory, impact):
+        for module in (collect, scan, pipes, startup, memory, impact, silent_broker):
             with host_load() as load:
                 section = module.run(ctx)
             section.load = load[0]

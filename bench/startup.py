@@ -115,7 +115,7 @@ def run(ctx: Context) -> Section:
 
     say("4. start-up: -X importtime")
     traced = subprocess.run(
-        [PYTHON, "-X", "importtime", "-c", SERVE, "--config", config],
+        [PYTHON, "-X", "importtime", "-c", SERVE, "--transport", "stdio", "--config", config],
         check=False,
         cwd=ctx.workdir,
         env=child_environment(),

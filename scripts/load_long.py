@@ -3,7 +3,7 @@
 
     python3 scripts/load_long.py --requests 1000000    (re-runs itself with .venv's python)
 
-The driver is tests/load/test_load.py's: requests mixed across the nine methods and
+The driver is tests/load/test_load.py's: requests mixed across the eleven methods and
 both dialects (broker envelopes, JSON-RPC calls, notifications and batches), written
 from a thread while the main thread reads; the broker answers sysmon's
 RPCGetMessageStats queries and ignores one in five. Prints what was sent and

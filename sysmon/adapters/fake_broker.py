@@ -11,13 +11,15 @@ Canned exchanges in the broker's own wire shapes ship in ``sysmon/broker_replies
 from __future__ import annotations
 
 import json
+import os
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sysmon.adapters.shipped import broker_replies
+from sysmon.adapters.shipped import UnknownShippedError, broker_replies
 from sysmon.domain.ports import BrokerReply, ReplyCallback
 from sysmon.domain.timers import Timers
 
@@ -55,9 +57,18 @@ class ReceivedRequest:
 class FakeBroker:
     """Scriptable ``BrokerPort``; ``requests``, ``late`` and ``pending`` are its end state."""
 
-    def __init__(self, timers: Timers, process_id: str = "sysmon") -> None:
+    def __init__(
+        self,
+        timers: Timers,
+        process_id: str = "sysmon",
+        *,
+        real_files: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
+        """``real_files``: a context under which the real file system shows (pyfakefs's
+        pause), for ``load`` to read a real file that a fake file system hides."""
         self._timers = timers
         self._process_id = process_id
+        self._real_files = real_files
         self._scripts: dict[str, deque[Behaviour]] = {}
         self._defaults: dict[str, Behaviour] = {}
         self._waiting: dict[str, ReplyCallback] = {}
@@ -80,8 +91,23 @@ class FakeBroker:
         return self
 
     def load(self, path: str | Path) -> FakeBroker:
-        """Queue the replies of a canned transcript (a path, or a shipped one's name), in order."""
-        for exchange in read_transcript(broker_replies(path)):
+        """Queue the replies of a canned transcript (a path, or a shipped one's name), in order.
+
+        A path that exists in the fake file system wins; else the real file system is
+        read, when this fake was given a way to see it (the sim fixtures' ``fake_broker``).
+        """
+        try:
+            exchanges = read_transcript(broker_replies(path))
+        except (FileNotFoundError, UnknownShippedError) as error:
+            if self._real_files is None:
+                raise type(error)(
+                    f"{error}. Inside pyfakefs a real file is hidden: use the sim fixtures' "
+                    "fake_broker, which reads real files too, call load() before the fake "
+                    "file system starts, or add the file with fs.add_real_file(path)"
+                ) from None
+            with self._real_files():
+                exchanges = read_transcript(broker_replies(path))
+        for exchange in exchanges:
             self.script(exchange.method, exchange.behaviour)
         return self
 
@@ -152,7 +178,8 @@ class Exchange:
 
 def read_transcript(path: str | Path) -> list[Exchange]:
     """``{"exchanges": [{"request": {…}, "reply": {…} | null, "delay": s}, …]}`` from a file."""
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    with open(os.fspath(path), encoding="utf-8") as file:  # builtins: pyfakefs's pause restores
+        document = json.load(file)
     exchanges = document.get("exchanges") if isinstance(document, dict) else None
     if not isinstance(exchanges, list):
         raise ValueError(f"{path}: a transcript is an object with an 'exchanges' list")

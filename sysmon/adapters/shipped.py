@@ -11,9 +11,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-HOSTS_DIR = PACKAGE_DIR / "hosts"
-BROKER_REPLIES_DIR = PACKAGE_DIR / "broker_replies"
+
+def _package_dir(name: str) -> Path:
+    """``sysmon/<name>``, made anew on each call: a path object made while pyfakefs is
+    active would stay bound to the fake file system."""
+    return Path(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) / name
+
+
+def hosts_dir() -> Path:
+    return _package_dir("hosts")
+
+
+def broker_replies_dir() -> Path:
+    return _package_dir("broker_replies")
 
 
 class UnknownShippedError(ValueError):
@@ -22,12 +32,12 @@ class UnknownShippedError(ValueError):
 
 def shipped_hosts() -> list[str]:
     """The names of the shipped host trees (each a directory with a ``proc/``)."""
-    return sorted(entry.name for entry in HOSTS_DIR.iterdir() if (entry / "proc").is_dir())
+    return sorted(entry.name for entry in hosts_dir().iterdir() if (entry / "proc").is_dir())
 
 
 def shipped_broker_replies() -> list[str]:
     """The names of the shipped canned broker exchanges."""
-    return sorted(entry.stem for entry in BROKER_REPLIES_DIR.glob("*.json"))
+    return sorted(entry.stem for entry in broker_replies_dir().glob("*.json"))
 
 
 def host_tree(name_or_path: str | os.PathLike[str]) -> Path:
@@ -36,7 +46,7 @@ def host_tree(name_or_path: str | os.PathLike[str]) -> Path:
     if given.exists():
         return given
     if str(name_or_path) in shipped_hosts():
-        return HOSTS_DIR / str(name_or_path)
+        return hosts_dir() / str(name_or_path)
     raise UnknownShippedError(
         f"no host tree {str(name_or_path)!r}: not an existing path, nor a shipped tree "
         f"(shipped: {', '.join(shipped_hosts())})"
@@ -52,7 +62,7 @@ def broker_replies(name_or_path: str | os.PathLike[str]) -> Path:
         return given
     name = given.name.removesuffix(".json") if str(given) == given.name else ""
     if name in shipped_broker_replies():
-        return BROKER_REPLIES_DIR / f"{name}.json"
+        return broker_replies_dir() / f"{name}.json"
     raise UnknownShippedError(
         f"no canned broker replies {str(name_or_path)!r}: not an existing path, nor a shipped "
         f"exchange (shipped: {', '.join(shipped_broker_replies())})"

@@ -63,6 +63,9 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                              "(a path, or a shipped tree's name such as this-vm or "
                              "odd-host) or a scenario file, written to a temporary "
                              "directory (docs/simulation.md)"}),
+    ("--sim-step", {"dest": "sim_step", "metavar": "SECONDS", "type": float,
+                    "help": "run the fake host in simulated time, SECONDS passing per scrape "
+                            "or frame (exporter, top; docs/simulation.md)"}),
 )  # fmt: skip
 
 
@@ -220,10 +223,25 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
         stack.enter_context(fake_host_mode(source, container))
 
 
+_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
+
+
+def sim_step_of(args: argparse.Namespace) -> float | None:
+    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
+    step: float | None = getattr(args, "sim_step", None)
+    if step is None:
+        return None
+    if not step > 0 or step == float("inf"):
+        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
+    if getattr(args, "fake_host", None) is None:
+        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
+    return step
+
+
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
-    from sysmon.domain.errors import SysmonError
-    from sysmon.domain.metrics import METHODS, describe
+    from sysmon.domain.errors import SysmonError, describe
+    from sysmon.domain.metrics import METHODS
 
     if args.method not in METHODS:
         return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
@@ -263,7 +281,11 @@ def _methods() -> int:
     return 0
 
 
-def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = None) -> int:
+def _serve(
+    settings: Settings,
+    channel: OpenChannel,
+    fake_host: str | None = None,
+) -> int:
     from sysmon.app.container import build_container
     from sysmon.app.runner import serve
 
@@ -278,7 +300,6 @@ def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = Non
             channel.input_fd,
             container.timers(),
             container.clock(),
-            writer=container.writer(),
             max_message_bytes=settings.max_message_bytes,
         )
 
@@ -323,6 +344,9 @@ def _serve_command(args: argparse.Namespace, process_id: str) -> int:
         settings = apply_overrides(load_settings(args), {"process_id": process_id})
     except ConfigError as error:
         return _fatal_before_serving(process_id, str(error), args.dialect)
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; " + _STEPPERS
+        return _fatal_before_serving(process_id, message, settings.dialect)
     limiter = _setup_logging(settings)
     try:
         try:

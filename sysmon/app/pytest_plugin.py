@@ -14,6 +14,8 @@ by defining a fixture of the same name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -71,11 +73,24 @@ def fake_timers(fake_clock: FakeClock) -> Timers:
 
 
 @pytest.fixture
-def fake_broker(fake_timers: Timers) -> FakeBroker:
-    """A scriptable broker: ``fake_broker.script("RPCGetMessageStats", Reply(...), ...)``."""
+def fake_broker(request: pytest.FixtureRequest, fake_timers: Timers) -> FakeBroker:
+    """A scriptable broker: ``fake_broker.script("RPCGetMessageStats", Reply(...), ...)``;
+    ``fake_broker.load(name_or_path)`` reads real files even inside the fake file system.
+    """
     from sysmon.adapters.fake_broker import FakeBroker
 
-    return FakeBroker(fake_timers)
+    def real_files() -> Iterator[None]:
+        fs = request.getfixturevalue("fs") if "fs" in request.fixturenames else None
+        if fs is None:
+            yield
+            return
+        fs.pause()
+        try:
+            yield
+        finally:
+            fs.resume()
+
+    return FakeBroker(fake_timers, real_files=contextmanager(real_files))
 
 
 @pytest.fixture

@@ -52,16 +52,16 @@ def serve(
     timers: Timers,
     clock: ClockPort,
     *,
-    writer: FdWriter | None = None,
     max_message_bytes: int = 1 << 20,
     handle_signals: bool = True,
     sources: Sequence[LoopSource] = (),
 ) -> int:
     """Serve until end of input, SIGTERM/SIGINT, or a closed output; the exit status (0).
 
-    ``writer`` is the server's own ``FdWriter`` when it writes to an fd (its held bytes
-    are what back-pressure watches); without one, writes are taken to be immediate.
+    When the server writes to an fd (an ``FdWriter``), the bytes it holds are what
+    back-pressure watches; any other writer is taken to write at once.
     """
+    writer = server.writer if isinstance(server.writer, FdWriter) else None
     try:
         with _signal_pipe(handle_signals) as wakeup_fd:
             server.start()

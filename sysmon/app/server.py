@@ -70,6 +70,11 @@ class Server:
         self._waiting = 0
 
     @property
+    def writer(self) -> Writer:
+        """Where every line goes; the loop watches it for bytes the peer has not taken."""
+        return self._writer
+
+    @property
     def waiting(self) -> int:
         """Requests still waiting for the broker's message_stats."""
         return self._waiting

@@ -141,11 +141,27 @@ class SimService:
 
     def call(self, method: str) -> Any:
         """The payload of a successful reply to ``method``; AssertionError with the reply
-        otherwise (an error, or no reply yet).
+        otherwise (an error, or no reply at all).
+
+        A reply that waits on the broker (``RPCGetSysMetrics`` and a scripted delay) is
+        waited for in simulated time, from one timer to the next, as the service would
+        wait: at most ``sysmon_broker_timeout``. ``request`` and ``wait`` keep the clock
+        where it is.
         """
-        reply = self.request(method)
-        if reply is None or reply.get("type") != "response":
-            raise AssertionError(f"{method}: expected a response now, got {reply!r}")
+        self._sequence += 1
+        correlation_id = f"{CLIENT}-rpc-{self._sequence}"
+        reply = self.request(method, correlation_id=correlation_id)
+        while reply is None:
+            deadline = self.timers.next_deadline()
+            if deadline is None:
+                raise AssertionError(
+                    f"{method}: no reply, and nothing scheduled could bring one; send it with "
+                    "request() and look for it with reply_to() after wait()"
+                )
+            self.wait(max(0.0, deadline - self.clock.monotonic()))
+            reply = self.reply_to(correlation_id)
+        if reply.get("type") != "response":
+            raise AssertionError(f"{method}: expected a response, got {reply!r}")
         return reply["payload"]
 
     def jsonrpc(self, method: str, request_id: int | str | None = None) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The nine methods of the service, computed through the ports and cached briefly."""
+"""The eleven methods of the service, computed through the ports and cached briefly."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable
 
 from sysmon.domain.cache import TTLCache
+from sysmon.domain.container import ContainerView
 from sysmon.domain.cpu import CpuSampler, cpu_payload
 from sysmon.domain.disk import DiskPolicy, disk_payload
-from sysmon.domain.errors import InternalError, SysmonError
+from sysmon.domain.errors import InternalError, SysmonError, describe
 from sysmon.domain.load import load_payload
 from sysmon.domain.memory import read_memory
 from sysmon.domain.models import HostFacts, JSONDict
 from sysmon.domain.network import network_payload
 from sysmon.domain.ports import ClockPort, DeadlinePort, ProcfsPort
+from sysmon.domain.pressure import pressure_payload
 from sysmon.domain.processes import process_payload
 from sysmon.domain.sysinfo import sysinfo_payload
 from sysmon.domain.uptime import uptime_payload
@@ -31,21 +33,22 @@ METHODS: tuple[str, ...] = (
     "RPCCPUUsage",
     "RPCGetProcessStats",
     "RPCGetSystemInfo",
+    "RPCGetContainerInfo",
+    "RPCGetPressure",
 )
 
 # Methods whose answer covers a window of time (CPU usage over the last interval): a
 # one-shot caller waits for the window, others answer at once. A windowed method added
 # later joins here.
-WINDOWED_METHODS: frozenset[str] = frozenset({SYS_METRICS, "RPCCPUUsage"})
+WINDOWED_METHODS: frozenset[str] = frozenset({
+    SYS_METRICS,
+    "RPCCPUUsage",
+    "RPCGetContainerInfo",  # its cgroup CPU share is over the CPU sampler's window
+})  # fmt: skip
 
 
 class UnknownMethod(SysmonError):
     """A method name the service does not have."""
-
-
-def describe(error: SysmonError) -> str:
-    """``InternalError: /proc/stat: no cpu line``, the form every error takes on the wire."""
-    return f"{error.code}: {error}"
 
 
 class MetricsService:
@@ -65,7 +68,8 @@ class MetricsService:
         self._deadline = deadline
         self._facts = facts
         self._disk_policy = disk_policy
-        self._cpu = CpuSampler(procfs, clock)
+        self._container = ContainerView(procfs)
+        self._cpu = CpuSampler(procfs, clock, cgroup=self._container.cpu_seconds)
         self._cache: TTLCache[JSONDict] = TTLCache(clock, cache_duration)
         self._handlers: dict[str, Callable[[], JSONDict]] = {
             SYS_METRICS: self._sys_metrics,
@@ -77,6 +81,10 @@ class MetricsService:
             "RPCCPUUsage": lambda: cpu_payload(self._cpu.window(), facts.user_hz),
             "RPCGetProcessStats": self._stamped(self._processes),
             "RPCGetSystemInfo": self._stamped(self._sysinfo),
+            "RPCGetContainerInfo": self._stamped(self._container_info),
+            "RPCGetPressure": self._stamped(
+                lambda: pressure_payload(procfs, self._container.relocate())
+            ),
         }
 
     @property
@@ -132,6 +140,20 @@ class MetricsService:
             self._facts.machine,
         )
 
+    def _container_info(self) -> JSONDict:
+        """The cgroup's CPU share is over the CPU sampler's window, the one RPCCPUUsage has."""
+        return self._container.payload(self._cgroup_window(), self._host_cpus)
+
+    def _cgroup_window(self) -> tuple[float, float] | None:
+        window = self._cpu.window()
+        if window.cgroup_seconds is None:
+            return None
+        return window.cgroup_seconds, window.seconds
+
+    def _host_cpus(self) -> int:
+        """RPCGetSystemInfo's ``processors``, where the cgroup's cpuset says nothing."""
+        return self._procfs.kernel_stat().online_cpus
+
     def _sys_metrics(self) -> JSONDict:
         """CPU and memory are required; any other part that fails is named in ``unavailable``."""
         timestamp = self._clock.time()
@@ -179,6 +201,14 @@ class MetricsService:
         part("disk", fill_disk)
         payload["swap_usage"] = memory["swap_usage_percent"]
         part("network", fill_network)
+
+        def fill_container() -> None:
+            window = None if cpu.cgroup_seconds is None else (cpu.cgroup_seconds, cpu.seconds)
+            summary = self._container.summary(window, self._host_cpus)
+            if summary is not None:
+                payload["container"] = summary
+
+        part("container", fill_container)
         payload["timestamp"] = timestamp
         if unavailable:
             payload["unavailable"] = unavailable

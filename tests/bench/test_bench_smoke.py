@@ -21,6 +21,7 @@ HEADINGS = (
     "== 4. Start-up",
     "== 5. Memory",
     "== 6. Host impact",
+    "== 7. A broker that never answers",
     "== Goals of issue 5",
 )
 GUARD = 120.0  # only so that a hung run fails instead of hanging the suite

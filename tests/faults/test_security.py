@@ -8,7 +8,7 @@
   config and its own code, and starts no process: shown by listing a directory before
   and after a run, and by a Python audit hook (PEP 578) in a child that serves
   requests naming paths and commands.
-- It runs unprivileged: as uid 65534 on the real /proc it answers all nine methods.
+- It runs unprivileged: as uid 65534 on the real /proc it answers all eleven methods.
 """
 
 from __future__ import annotations
@@ -403,3 +403,52 @@ def test_as_nobody_on_the_real_proc_every_method_answers():
     assert all("result" in m for m in jsonrpc.values()), jsonrpc
     assert broker["RPCGetProcessStats"]["payload"]["processes_total"] >= 1
     assert "/" in broker["RPCGetDiskUsage"]["payload"]["disk"]
+
+
+@pytest.mark.e2e
+def test_the_only_socket_is_the_brokers_dialled_never_listened_on(tmp_path):
+    """Under the current broker sysmon dials the broker's Unix socket: one AF_UNIX
+    socket, one connect to that path, and no bind, listen or other address."""
+    import socket
+
+    with tempfile.TemporaryDirectory(prefix="sm-", dir="/tmp") as short:
+        path = os.path.join(short, "broker.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        listener.settimeout(GUARD)
+        child = subprocess.Popen(
+            [sys.executable, "-c", AUDITED_SYSMON, *tree_args(HOST), "--uds-path", path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env=without_coverage(),
+        )
+        try:
+            connection, _ = listener.accept()
+            connection.settimeout(GUARD)
+            reader = connection.makefile("rb")
+            assert b"subprocess_ready" in reader.readline()
+            connection.sendall(
+                b'{"type":"request","id":"RPCGetUptime","source":"t","correlation_id":"1"}\n'
+            )
+            assert b'"type":"response"' in reader.readline()
+            reader.close()
+            connection.close()  # the broker is gone: sysmon exits by itself
+            _, stderr = child.communicate(timeout=GUARD)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait(timeout=GUARD)
+            listener.close()
+    assert child.returncode == 0
+    # a socket's repr is no literal: these events are read as text
+    sockets = [
+        line.split("\t")[1:]
+        for line in stderr.decode("utf-8", "replace").splitlines()
+        if line.startswith("AUDIT\tsocket.")
+    ]
+    assert [event for event, _ in sockets] == ["socket.__new__", "socket.connect"], sockets
+    assert sockets[0][1].endswith(f", {int(socket.AF_UNIX)}, {int(socket.SOCK_STREAM)}, 0)")
+    assert sockets[1][1].endswith(f", {path!r})")

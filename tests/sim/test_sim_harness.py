@@ -35,7 +35,7 @@ def test_replies_are_found_wherever_they_went_out(sim_service, fake_broker):
 
 
 def test_call_shows_what_came_instead_of_a_response(sim_service):
-    with pytest.raises(AssertionError, match="RPCNoSuchThing: expected a response now, got "):
+    with pytest.raises(AssertionError, match="RPCNoSuchThing: expected a response, got "):
         sim_service.call("RPCNoSuchThing")
 
 

@@ -76,7 +76,7 @@ def test_misplaced_options_are_usage_errors(argv, message, capsys):
 
 
 def test_the_windowed_methods_are_the_cpu_figures():
-    assert {"RPCCPUUsage", "RPCGetSysMetrics"} == WINDOWED_METHODS
+    assert {"RPCCPUUsage", "RPCGetSysMetrics"} <= WINDOWED_METHODS
     assert set(METHODS) >= WINDOWED_METHODS
     assert DEFAULT_INTERVAL == 1.0
 
