@@ -100,7 +100,29 @@ def evaluate(figures: dict[str, Any]) -> list[Goal]:
             core <= 0.05,
         )
     )
+    goals.extend(exporter_goals(figures.get("exporter")))
     return goals
+
+
+def exporter_goals(exporter: dict[str, Any] | None) -> list[Goal]:
+    """The /metrics endpoint's goals, where node_exporter ran beside it."""
+    if exporter is None or "node_exporter" not in exporter["cpu_ms_per_scrape"]:
+        return []
+    cpu, p50 = exporter["cpu_ms_per_scrape"], exporter["latency_p50_ms"]
+    ours, theirs = cpu["sysmon"], cpu["node_exporter"]
+    rss = exporter["rss_mib"]
+    large = exporter["large_host_cpu_ms"]
+    return [
+        Goal("/metrics CPU per scrape <= 0.5 x node_exporter (cache off)",
+             f"{_x(ours / theirs)} ({ours:.2f} vs {theirs:.2f} ms)", ours <= 0.5 * theirs),
+        Goal("/metrics scrape latency p50 <= node_exporter's",
+             f"{p50['sysmon']:.2f} vs {p50['node_exporter']:.2f} ms",
+             p50["sysmon"] <= p50["node_exporter"]),
+        Goal("RSS beside node_exporter's (reported)",
+             f"{rss['sysmon']:.1f} vs {rss['node_exporter']:.1f} MiB", True),
+        Goal("1,000 interfaces + 500 mounts: one scrape <= 50 ms CPU", f"{large:.1f} ms",
+             large <= 50),
+    ]  # fmt: skip
 
 
 def render(goals: list[Goal]) -> list[str]:

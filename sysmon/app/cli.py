@@ -63,6 +63,9 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                              "(a path, or a shipped tree's name such as this-vm or "
                              "odd-host) or a scenario file, written to a temporary "
                              "directory (docs/simulation.md)"}),
+    ("--metrics-listen", {"dest": "metrics_listen", "metavar": "ADDR",
+                          "help": "also serve Prometheus metrics on ADDR ([HOST:]PORT, "
+                                  "loopback without a host; config sysmon_metrics_listen)"}),
     ("--sim-step", {"dest": "sim_step", "metavar": "SECONDS", "type": float,
                     "help": "run the fake host in simulated time, SECONDS passing per scrape "
                             "or frame (exporter, top; docs/simulation.md)"}),
@@ -164,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(call, suppress=True, without=SERVING_ONLY)
     methods = commands.add_parser("methods", help="list the methods")
     _add_global_options(methods, suppress=True, without=SERVING_ONLY)
+    exporter = commands.add_parser(
+        "exporter", help="serve Prometheus metrics over HTTP, like node_exporter (no broker)"
+    )
+    exporter.add_argument(
+        "--listen", metavar="ADDR", default=None,
+        help="[HOST:]PORT to listen on (default 127.0.0.1:9847; loopback without a host)",
+    )  # fmt: skip
+    _add_global_options(exporter, suppress=True)
     return parser
 
 
@@ -186,6 +197,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         "procfs_path": args.procfs_path,
         "rootfs_path": args.rootfs_path,
         "dialect": args.dialect,
+        "metrics_listen": getattr(args, "metrics_listen", None),
         "transport": args.transport,
         "uds_path": args.uds_path,
         "log_level": log_level_name(args.log_level) if args.log_level else None,
@@ -221,21 +233,6 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
         from sysmon.app.fake_host_mode import fake_host_mode
 
         stack.enter_context(fake_host_mode(source, container))
-
-
-_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
-
-
-def sim_step_of(args: argparse.Namespace) -> float | None:
-    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
-    step: float | None = getattr(args, "sim_step", None)
-    if step is None:
-        return None
-    if not step > 0 or step == float("inf"):
-        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
-    if getattr(args, "fake_host", None) is None:
-        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
-    return step
 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
@@ -281,11 +278,7 @@ def _methods() -> int:
     return 0
 
 
-def _serve(
-    settings: Settings,
-    channel: OpenChannel,
-    fake_host: str | None = None,
-) -> int:
+def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = None) -> int:
     from sysmon.app.container import build_container
     from sysmon.app.runner import serve
 
@@ -295,12 +288,20 @@ def _serve(
             _with_fake_host(stack, fake_host, container)
         except ConfigError as error:  # a fake host that cannot be built
             return _fatal(settings.process_id, channel.output_fd, str(error), settings.dialect)
+        sources = []
+        if settings.metrics_listen is not None:
+            from sysmon.app.exporter.wiring import broker_child_endpoint
+
+            endpoint = broker_child_endpoint(container, settings.metrics_listen)
+            stack.callback(endpoint.close)
+            sources.append(endpoint)
         return serve(
             container.server(),
             channel.input_fd,
             container.timers(),
             container.clock(),
             max_message_bytes=settings.max_message_bytes,
+            sources=sources,
         )
 
 
@@ -337,8 +338,27 @@ def _fatal_before_serving(process_id: str, message: str, dialect: str | None) ->
             channel.close()
 
 
+_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
+
+
+def sim_step_of(args: argparse.Namespace) -> float | None:
+    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
+    step: float | None = getattr(args, "sim_step", None)
+    if step is None:
+        return None
+    if not step > 0 or step == float("inf"):
+        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
+    if getattr(args, "fake_host", None) is None:
+        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
+    return step
+
+
 def _serve_command(args: argparse.Namespace, process_id: str) -> int:
     from sysmon.adapters.unix_socket import DialError
+
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; "
+        return _fatal_before_serving(process_id, message + _STEPPERS, args.dialect)
 
     try:
         settings = apply_overrides(load_settings(args), {"process_id": process_id})
@@ -391,4 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(error))
         _setup_logging(settings)
         return _call(args, settings)
+    if command == "exporter":
+        from sysmon.app.exporter.command import run_exporter
+
+        status: int = run_exporter(args, load_settings, _setup_logging)
+        return status
     return _serve_command(args, process_id)

@@ -49,6 +49,7 @@ class Settings:
     transport: str | None = None
     uds_path: str | None = None
     rootfs_given: bool = field(default=False, compare=False)  # else a tree's rootfs may pair
+    metrics_listen: str | None = None  # the Prometheus endpoint beside the broker; off
     warnings: tuple[str, ...] = field(default=(), compare=False)
     notices: tuple[str, ...] = field(default=(), compare=False)  # logged at info
 
@@ -92,6 +93,18 @@ def _transport(key: str, value: object) -> str:
     return str(value)
 
 
+def _listen(key: str, value: object) -> str:
+    from sysmon.app.exporter.address import AddressError, parse_listen
+
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected HOST:PORT or PORT")
+    try:
+        parse_listen(value)
+    except AddressError as error:
+        raise ConfigError(f"{key}: {error}") from None
+    return value
+
+
 def _positive_int(key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected a positive integer")
@@ -113,6 +126,7 @@ _KEYS: dict[str, tuple[str, Any]] = {
     "sysmon_max_message_bytes": ("max_message_bytes", _positive_int),
     "sysmon_transport": ("transport", _transport),
     "sysmon_uds_path": ("uds_path", _path),
+    "sysmon_metrics_listen": ("metrics_listen", _listen),
 }
 CONFIG_KEYS = tuple(_KEYS)
 

@@ -82,10 +82,19 @@ def _reason(error: BaseException, timeout: float) -> str:
     return str(error) or type(error).__name__
 
 
-def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> JSONDict:
-    """RPCGetDiskUsage: ``disk`` by mount point, and ``unavailable`` for those not measured."""
-    disk: JSONDict = {}
-    unavailable: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One mount of real storage: its statvfs figures, or why it could not be measured."""
+
+    mount: Mount
+    name: str  # display_path(mount.path)
+    usage: FsUsage | None
+    reason: str | None = None
+
+
+def measure(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> list[Measured]:
+    """Each selected mount measured under the deadline; zero-size ones (but ``/``) left out."""
+    measured: list[Measured] = []
     for mount in policy.select(procfs.mounts()):
         name = display_path(mount.path)
         try:
@@ -93,11 +102,23 @@ def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy)
                 name, partial(procfs.fs_usage, mount.path), policy.timeout
             )
         except (OSError, ValueError) as error:  # TimeoutError is an OSError
-            unavailable[name] = _reason(error, policy.timeout)
+            measured.append(Measured(mount, name, None, _reason(error, policy.timeout)))
             continue
         if usage.total == 0 and mount.path != ROOT:
             continue
-        disk[name] = usage_entry(usage, mount.fstype)
+        measured.append(Measured(mount, name, usage))
+    return measured
+
+
+def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> JSONDict:
+    """RPCGetDiskUsage: ``disk`` by mount point, and ``unavailable`` for those not measured."""
+    disk: JSONDict = {}
+    unavailable: dict[str, str] = {}
+    for item in measure(procfs, deadline, policy):
+        if item.usage is None:
+            unavailable[item.name] = item.reason or "unavailable"
+        else:
+            disk[item.name] = usage_entry(item.usage, item.mount.fstype)
     payload: JSONDict = {"disk": disk}
     if unavailable:
         payload["unavailable"] = unavailable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from sysmon.domain.cache import TTLCache
 from sysmon.domain.container import ContainerView
@@ -21,6 +22,7 @@ from sysmon.domain.sysinfo import sysinfo_payload
 from sysmon.domain.uptime import uptime_payload
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SYS_METRICS = "RPCGetSysMetrics"
 METHODS: tuple[str, ...] = (
@@ -71,6 +73,8 @@ class MetricsService:
         self._container = ContainerView(procfs)
         self._cpu = CpuSampler(procfs, clock, cgroup=self._container.cpu_seconds)
         self._cache: TTLCache[JSONDict] = TTLCache(clock, cache_duration)
+        self._readings: TTLCache[object] = TTLCache(clock, cache_duration)
+        self.served: dict[str, int] = dict.fromkeys(METHODS, 0)  # collect() calls per method
         self._handlers: dict[str, Callable[[], JSONDict]] = {
             SYS_METRICS: self._sys_metrics,
             "RPCGetDiskUsage": self._stamped(self._disk),
@@ -104,6 +108,7 @@ class MetricsService:
         handler = self._handlers.get(method)
         if handler is None:
             raise UnknownMethod(method)
+        self.served[method] += 1
         cached = self._cache.get(method)
         if cached is not None:
             return cached
@@ -115,6 +120,45 @@ class MetricsService:
             log.exception("unexpected error in %s", method)
             raise InternalError(f"unexpected {type(error).__name__}: {error}") from error
         return self._cache.put(method, payload)
+
+    def reading(self, key: str, compute: Callable[[], T]) -> T:
+        """A raw reading (``cpu_stat``, ``meminfo`` …) under the same cache window as the
+        methods, so that an exporter beside the broker reads no file twice in a window.
+        """
+        cached = self._readings.get(key)
+        if cached is not None:
+            return cast(T, cached)
+        value = compute()
+        self._readings.put(key, value)
+        return value
+
+    @property
+    def cache_hits(self) -> int:
+        return self._cache.hits + self._readings.hits
+
+    @property
+    def cache_misses(self) -> int:
+        return self._cache.misses + self._readings.misses
+
+    @property
+    def facts(self) -> HostFacts:
+        return self._facts
+
+    @property
+    def procfs(self) -> ProcfsPort:
+        return self._procfs
+
+    @property
+    def deadline(self) -> DeadlinePort:
+        return self._deadline
+
+    @property
+    def disk_policy(self) -> DiskPolicy:
+        return self._disk_policy
+
+    @property
+    def clock(self) -> ClockPort:
+        return self._clock
 
     def _stamped(self, compute: Callable[[], JSONDict]) -> Callable[[], JSONDict]:
         def run() -> JSONDict:

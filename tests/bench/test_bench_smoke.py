@@ -22,6 +22,7 @@ HEADINGS = (
     "== 5. Memory",
     "== 6. Host impact",
     "== 7. A broker that never answers",
+    "== 8. Prometheus /metrics",
     "== Performance goals",
 )
 GUARD = 120.0  # only so that a hung run fails instead of hanging the suite

@@ -27,7 +27,7 @@ QUICK = re.compile(r"#\s*quick:(.*)$")
 LOOKS_LIKE_A_COMMAND = re.compile(r"^\s*(\$ )?(sysmon|python3?|pip|\.venv/|\./|scripts/)\b")
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".coverage*", ".hypothesis",
-    ".mypy_cache", ".ruff_cache", "figures.json",
+    ".mypy_cache", ".ruff_cache", ".cache", "figures.json",
 )  # fmt: skip
 
 
