@@ -1,4 +1,4 @@
-"""The goals of issue 5 beside the figures of this run: goal, measured, met."""
+"""The performance goals beside the figures of this run: goal, measured, met."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def exporter_goals(exporter: dict[str, Any] | None) -> list[Goal]:
 def render(goals: list[Goal]) -> list[str]:
     width = max(len(g.goal) for g in goals) + 2
     measured = max(len(g.measured) for g in goals) + 2
-    lines = ["", "== Goals of issue 5 (this machine, medians) =="]
+    lines = ["", "== Performance goals (this machine, medians) =="]
     lines.append("goal".ljust(width) + "measured".ljust(measured) + "met")
     lines.extend(
         g.goal.ljust(width) + g.measured.ljust(measured) + ("yes" if g.met else "NO") for g in goals

@@ -6,11 +6,14 @@ conftest) and from ``scripts/`` (which add ``tests/`` themselves).
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,6 +26,45 @@ def sysmon_executable() -> str:
     if found is None:
         raise RuntimeError("the sysmon console script is not installed (pip install -e .)")
     return found
+
+
+@functools.cache
+def sysmon_command_for_any_user() -> list[str]:
+    """A command that runs this checkout's sysmon as any uid (given the interpreter the
+    venv was made from is within that uid's reach: see ``interpreter_runs_as``).
+
+    The clone (and so .venv) may sit in a directory only its owner may enter (mode 0700,
+    as ``mktemp -d`` makes): the package and its one dependency are copied to a
+    world-readable temporary directory, removed at exit, and run by the interpreter the
+    venv was made from.
+    """
+    import dependency_injector
+
+    import sysmon
+
+    python = Path(sys.executable).resolve()
+    copy = Path(tempfile.mkdtemp(prefix="sysmon-any-user-"))
+    atexit.register(shutil.rmtree, copy, True)
+    for package in (sysmon, dependency_injector):
+        source = Path(package.__file__).parent
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(source, copy / source.name, ignore=ignore, copy_function=shutil.copyfile)
+    for directory, _, files in os.walk(copy):
+        os.chmod(directory, 0o755)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o755 if name.endswith(".so") else 0o644)
+    return [str(python), "-s", "-B", "-c",
+            f"import sys; sys.path.insert(0, {str(copy)!r}); "
+            "from sysmon.app.cli import main; sys.exit(main())"]  # fmt: skip
+
+
+def interpreter_runs_as(wrapper: tuple[str, ...] | list[str]) -> bool:
+    """Whether the venv's base interpreter starts under ``wrapper`` (``setpriv …`` to
+    another uid): one installed under a private home directory would not."""
+    python = str(Path(sys.executable).resolve())
+    probe = subprocess.run([*wrapper, python, "-c", ""], capture_output=True, timeout=60,
+                           check=False, cwd="/")  # fmt: skip
+    return probe.returncode == 0
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -39,6 +39,15 @@ METHODS: tuple[str, ...] = (
     "RPCGetPressure",
 )
 
+# Methods whose answer covers a window of time (CPU usage over the last interval): a
+# one-shot caller waits for the window, others answer at once. A windowed method added
+# later joins here.
+WINDOWED_METHODS: frozenset[str] = frozenset({
+    SYS_METRICS,
+    "RPCCPUUsage",
+    "RPCGetContainerInfo",  # its cgroup CPU share is over the CPU sampler's window
+})  # fmt: skip
+
 
 class UnknownMethod(SysmonError):
     """A method name the service does not have."""

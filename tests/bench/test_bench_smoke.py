@@ -23,7 +23,7 @@ HEADINGS = (
     "== 6. Host impact",
     "== 7. A broker that never answers",
     "== 8. Prometheus /metrics",
-    "== Goals of issue 5",
+    "== Performance goals",
 )
 GUARD = 120.0  # only so that a hung run fails instead of hanging the suite
 

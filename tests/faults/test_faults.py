@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from needs import need, need_root, need_tool
 from pyfakefs import fake_filesystem
-from spawned import sysmon_executable
+from spawned import interpreter_runs_as, sysmon_command_for_any_user, sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline, ThreadDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -47,7 +47,7 @@ def spawn(
     workdir: Path, *args: str, tree: Path = HOST, wrapper: tuple[str, ...] = ()
 ) -> subprocess.Popen:
     command = [
-        sysmon_executable(),
+        *(for_any_user() if wrapper else [sysmon_executable()]),
         "--procfs",
         str(tree / "proc"),
         "--rootfs",
@@ -67,6 +67,13 @@ def without_coverage() -> dict[str, str]:
     """The environment without coverage's start-up hooks: a child running as another user
     could not write its data file beside the project, and would say so on stderr."""
     return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
+def for_any_user() -> list[str]:
+    """This checkout's sysmon, runnable by uid 65534 wherever the clone is."""
+    need(interpreter_runs_as(as_user(NOBODY)),
+         f"the interpreter behind {sys.executable} cannot be run by uid {NOBODY}")  # fmt: skip
+    return sysmon_command_for_any_user()
 
 
 def as_user(uid: int) -> tuple[str, ...]:
@@ -445,7 +452,7 @@ def test_under_hidepid_2_an_unprivileged_sysmon_sees_only_itself(tmp_path):
         command = [
             unshare, "--pid", "--fork", "--mount", "--propagation", "private",
             "sh", "-c", script, str(mountpoint),
-            sysmon_executable(), "--procfs", str(mountpoint),
+            *for_any_user(), "--procfs", str(mountpoint),
         ]  # fmt: skip
         methods = [*METHODS]
         batch = b"".join(request(m, f"c-{n}") for n, m in enumerate(methods))
