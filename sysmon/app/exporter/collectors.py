@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.samples import Sample
 
+from sysmon.app.exporter.containers import cgroup, pressure
 from sysmon.domain.disk import measure
 from sysmon.domain.errors import SysmonError
 from sysmon.domain.message_stats import MessageStatsService
@@ -286,6 +287,8 @@ NODE_COLLECTORS: dict[str, Collect] = {
     "stat": stat,
     "time": time_,
     "uname": uname,
+    "pressure": pressure,
+    "cgroup": cgroup,
 }
 
 
