@@ -9,11 +9,13 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 
@@ -70,6 +72,23 @@ def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def read_line(fd: int, timeout: float) -> bytes:
+    """One line from the pipe ``fd``, read a byte at a time so that nothing past it is
+    taken; TimeoutError if it has not come whole within ``timeout`` seconds, EOFError
+    at end of input first."""
+    deadline = time.monotonic() + timeout
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError(f"no whole line within {timeout:g}s; so far {bytes(line)!r}")
+        byte = os.read(fd, 1)
+        if not byte:
+            raise EOFError(f"end of output before a whole line; so far {bytes(line)!r}")
+        line += byte
+    return bytes(line)
 
 
 def spawn_guarded(

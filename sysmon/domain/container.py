@@ -31,13 +31,20 @@ def _v1_limit(value: int | None) -> int | None:
     return None if value is None or value >= V1_UNLIMITED else value
 
 
-# (cgroup CPU seconds, wall seconds) of the CPU sampler's last window
-Window = tuple[float, float] | None
+# (cgroup CPU seconds, wall seconds, the directory the counter was read in) of the CPU
+# sampler's last window
+Window = tuple[float, float, bytes] | None
 
 
-def _share(window: Window, capacity: float) -> float | None:
-    """CPU seconds over the window's seconds, in percent of ``capacity`` cores; not capped."""
-    if window is None or window[1] <= 0 or capacity <= 0:
+def _share(window: Window, placement: Placement, capacity: float) -> float | None:
+    """CPU seconds over the window's seconds, in percent of ``capacity`` cores; not capped.
+
+    None when the window read another cgroup's counter than the one found now (moved).
+    """
+    accounting = placement.get("cpuacct") or placement.get("cpu")
+    if window is None or accounting is None or window[2] != accounting.directory:
+        return None
+    if window[1] <= 0 or capacity <= 0:
         return None
     return round(max(window[0] / window[1] / capacity * 100.0, 0.0), 2)
 
@@ -132,11 +139,11 @@ class ContainerView:
             working_set = self._working_set(memory)[1]
             memory_usage = None if working_set is None else percent(working_set, limit)
         capacity = quota or self._cpus(placement.get("cpuset")) or host_cpus()
-        return {"memory_usage": memory_usage, "cpu_usage": _share(cpu_window, capacity)}
+        return {"memory_usage": memory_usage, "cpu_usage": _share(cpu_window, placement, capacity)}
 
     def payload(self, cpu_window: Window, host_cpus: Callable[[], int]) -> JSONDict:
-        """The method's figures; ``cpu_window`` is (cgroup CPU seconds, wall seconds) of the
-        CPU sampler's last window, None when the counter could not be read at both ends.
+        """The method's figures; ``cpu_window`` is the CPU sampler's last window (``Window``),
+        None when the cgroup's counter could not be read at both of its ends.
         """
         placement = self.relocate()
         # the v2 hierarchy's own absence matters here only for a controller that needed it
@@ -253,7 +260,7 @@ class ContainerView:
             )
         count = fields.get("cpu.cpus", lambda: self._cpus(placement.get("cpuset")))
         out["cpus"] = host_cpus() if count is None else count
-        out["usage_percent"] = _share(window, out["quota_cores"] or out["cpus"])
+        out["usage_percent"] = _share(window, placement, out["quota_cores"] or out["cpus"])
         return out
 
     def _pids(self, pids: Hierarchy | None, fields: _Fields) -> JSONDict:

@@ -8,7 +8,7 @@ from typing import TypeVar, cast
 
 from sysmon.domain.cache import TTLCache
 from sysmon.domain.container import ContainerView
-from sysmon.domain.cpu import CpuSampler, cpu_payload
+from sysmon.domain.cpu import CpuSampler, CpuWindow, cpu_payload
 from sysmon.domain.disk import DiskPolicy, disk_payload
 from sysmon.domain.errors import InternalError, SysmonError, describe
 from sysmon.domain.load import load_payload
@@ -188,11 +188,16 @@ class MetricsService:
         """The cgroup's CPU share is over the CPU sampler's window, the one RPCCPUUsage has."""
         return self._container.payload(self._cgroup_window(), self._host_cpus)
 
-    def _cgroup_window(self) -> tuple[float, float] | None:
-        window = self._cpu.window()
-        if window.cgroup_seconds is None:
+    def _cgroup_window(self) -> tuple[float, float, bytes] | None:
+        return self._cgroup_share_window(self._cpu.window())
+
+    @staticmethod
+    def _cgroup_share_window(window: CpuWindow) -> tuple[float, float, bytes] | None:
+        """The cgroup's CPU seconds, the window's seconds, and where the counter was read."""
+        read = window.latest.cgroup
+        if window.cgroup_seconds is None or read is None:
             return None
-        return window.cgroup_seconds, window.seconds
+        return window.cgroup_seconds, window.seconds, read[0]
 
     def _host_cpus(self) -> int:
         """RPCGetSystemInfo's ``processors``, where the cgroup's cpuset says nothing."""
@@ -247,8 +252,7 @@ class MetricsService:
         part("network", fill_network)
 
         def fill_container() -> None:
-            window = None if cpu.cgroup_seconds is None else (cpu.cgroup_seconds, cpu.seconds)
-            summary = self._container.summary(window, self._host_cpus)
+            summary = self._container.summary(self._cgroup_share_window(cpu), self._host_cpus)
             if summary is not None:
                 payload["container"] = summary
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from needs import need
+from needs import need, need_root, need_tool
 from spawned import interpreter_runs_as, sysmon_command_for_any_user, sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline
@@ -358,11 +358,10 @@ def test_the_service_opens_only_its_roots_config_and_log_and_starts_no_process(t
 
 @pytest.mark.live
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
 def test_as_nobody_on_the_real_proc_every_method_answers():
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv(1) is not installed")
-    nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
+    need_root("to start a process as another uid")
+    setpriv = need_tool("setpriv")
+    nobody = (setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--")
     need(interpreter_runs_as(nobody),
          f"the interpreter behind {sys.executable} cannot be run by uid 65534")  # fmt: skip
     command = sysmon_command_for_any_user()

@@ -357,3 +357,15 @@ def test_without_proc_pressure_the_cgroup_still_answers(open_tree):
     pressure = host.call("RPCGetPressure")
     assert pressure["unavailable"] == ALL_MISSING
     assert pressure["cgroup"] == K8S_CGROUP_PRESSURE
+
+
+def test_sys_metrics_follows_a_change_of_cgroup(open_tree):
+    host = open_tree("k8s-v2")
+    assert host.call("RPCGetSysMetrics")["container"] == {"memory_usage": 50.0, "cpu_usage": 0.0}
+    # Moved to the mount's root, /kubepods/burstable: 4 cores (cpu.max), no memory limit.
+    write(host, "/proc/self/cgroup", b"0::/kubepods/burstable\n")
+    assert host.call("RPCGetSysMetrics")["container"] == {"memory_usage": None, "cpu_usage": None}
+    write(host, "/proc/self/cgroup", b"garbage\n")  # found again, and nothing is found
+    metrics = host.call("RPCGetSysMetrics")
+    assert "container" not in metrics
+    assert "unavailable" not in metrics

@@ -127,9 +127,26 @@ def test_a_real_directory_host_serves_sizes_from_host_json(tmp_path):
         reader.fs_usage(b"/not-mounted")
 
 
-def test_inside_pyfakefs_free_space_is_total_minus_used(fake_host):
-    with pytest.raises(ValueError, match="total - used"):
-        fake_host.mount("/data", "ext4", total=100 * GIB, used=50 * GIB, free=45 * GIB)
+def test_inside_pyfakefs_reserved_blocks_reach_the_reader(fake_host):
+    fake_host.mount("/data", "ext4", total=100 * GIB, used=50 * GIB, reserved=5 * GIB)
+    reader = fake_host.reader()
+    assert reader.fs_usage(b"/data") == FsUsage(total=100 * GIB, used=50 * GIB, free=45 * GIB)
+    fake_host.resize("/data", total=100 * GIB, used=60 * GIB, free=30 * GIB)  # 10 GiB reserved
+    assert reader.fs_usage(b"/data") == FsUsage(total=100 * GIB, used=60 * GIB, free=30 * GIB)
+    assert reader.fs_usage(b"/") == FsUsage(total=64 * GIB, used=16 * GIB, free=48 * GIB)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "complaint"),
+    [
+        ({"used": 8 * GIB, "free": 5 * GIB}, "do not fit in total"),
+        ({"used": 8 * GIB, "reserved": 3 * GIB}, "never negative"),
+        ({"used": 1 * GIB, "free": 5 * GIB, "reserved": 1 * GIB}, "is not total - used - reserved"),
+    ],
+)
+def test_sizes_that_no_filesystem_reports_are_refused(fake_host, sizes, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        fake_host.mount("/data", "ext4", total=10 * GIB, **sizes)
 
 
 def check_seeded_from(fs, tree):

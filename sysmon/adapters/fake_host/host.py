@@ -83,9 +83,6 @@ class FakeHost:
             self._state = state
             self._next_minor = len(state.mounts) + 1
             self._files = HostFiles(root, fs, state, self.facts)
-            if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
-                for entry in state.mounts:
-                    entry.free = max(entry.total - entry.used, 0)
             with self._files.privileged():
                 self._files.apply_sizes()
             return
@@ -378,6 +375,7 @@ class FakeHost:
         total: int = 0,
         used: int = 0,
         free: int | None = None,
+        reserved: int = 0,
         device: str | None = None,
         source: str | None = None,
         files: int | None = None,
@@ -390,7 +388,9 @@ class FakeHost:
         """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
         device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that); ``files`` and
+        ``reserved`` bytes are kept for root, as ext keeps 5 %: statvfs's f_bfree counts
+        them, its f_bavail does not. ``free`` (f_bavail) is total - used - reserved unless
+        given; given, it says how much is reserved. ``files`` and
         ``files_free`` are its inodes (statvfs's ``f_files``, ``f_ffree``; unset: unknown),
         ``readonly`` its ``ST_RDONLY`` flag. ``root`` is the directory of the filesystem
         that is mounted (mountinfo's 4th field), ``options`` the mount's options,
@@ -409,7 +409,7 @@ class FakeHost:
         entry = MountEntry(mount_id, raw, fstype, device, source or "none",
                            root=os.fsencode(root), options=options,
                            super_options=super_options)  # fmt: skip
-        self._size(entry, total, used, free)
+        self._size(entry, total, used, free, reserved)
         self._inodes(entry, files, files_free, readonly)
         self._state.mounts.append(entry)
         self._files.touch(*MOUNT_FILES)
@@ -422,8 +422,16 @@ class FakeHost:
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
 
-    def resize(self, path: str | bytes, *, total: int, used: int, free: int | None = None) -> None:
-        self._size(self._mounted(path), total, used, free)
+    def resize(
+        self,
+        path: str | bytes,
+        *,
+        total: int,
+        used: int,
+        free: int | None = None,
+        reserved: int = 0,
+    ) -> None:
+        self._size(self._mounted(path), total, used, free, reserved)
         self._files.touch("/host.json")
         self._files.commit()
 
@@ -474,12 +482,15 @@ class FakeHost:
                 return entry
         raise KeyError(f"nothing mounted at {raw!r}")
 
-    def _size(self, entry: MountEntry, total: int, used: int, free: int | None) -> None:
-        free = total - used if free is None else free
-        if min(total, used, free) < 0:
+    @staticmethod
+    def _size(entry: MountEntry, total: int, used: int, free: int | None, reserved: int) -> None:
+        if free is not None and reserved and free != total - used - reserved:
+            raise ValueError(f"free {free} is not total - used - reserved ({reserved})")
+        free = total - used - reserved if free is None else free
+        if min(total, used, free, reserved) < 0:
             raise ValueError(f"sizes are never negative: total {total}, used {used}, free {free}")
-        if self._files.fs is not None and free != total - used:
-            raise ValueError("inside pyfakefs a filesystem's free space is total - used")
+        if used + free > total:
+            raise ValueError(f"used {used} and free {free} do not fit in total {total}")
         entry.total, entry.used, entry.free = total, used, free
 
     # -- cgroups and pressure -------------------------------------------------------------

@@ -1,5 +1,6 @@
 """ProcfsReader on a fake /proc (pyfakefs): reading, fallbacks, and error translation."""
 
+import inspect
 import logging
 
 import pytest
@@ -70,13 +71,21 @@ METHODS = [
 ]
 
 
-def test_reader_satisfies_the_port():
-    port: ProcfsPort = ProcfsReader()  # checked by mypy; nothing is read here
-    assert isinstance(port, ProcfsReader)
+def test_reader_has_every_method_of_the_port_with_its_signature():
+    members = sorted(name for name in vars(ProcfsPort) if not name.startswith("_"))
+    assert {"kernel_stat", "meminfo", "fs_usage", "process_tally", "os_release"} <= set(members)
+    for name in members:
+        ours = inspect.signature(getattr(ProcfsReader, name))
+        assert ours == inspect.signature(getattr(ProcfsPort, name)), name
 
 
-def test_construction_reads_nothing(fs):
-    ProcfsReader("/does/not/exist", "/nor/this")  # no error until a method is called
+def test_construction_reads_nothing_and_each_call_reads_afresh(fs):
+    reader = ProcfsReader(ROOT, ROOTFS)  # before the tree exists: nothing is read yet
+    make_host(fs)
+    assert reader.loadavg() == LoadAvg(0.25, 0.5, 1.0, 1, 20, 300)
+    fs.remove_object(f"{ROOT}/loadavg")
+    fs.create_file(f"{ROOT}/loadavg", contents="2.00 1.00 0.50 3/40 999\n")
+    assert reader.loadavg() == LoadAvg(2.0, 1.0, 0.5, 3, 40, 999)
 
 
 @pytest.mark.parametrize("ostype", [OSType.LINUX, OSType.MACOS, OSType.WINDOWS])
