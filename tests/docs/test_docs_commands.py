@@ -132,10 +132,16 @@ def test_commands_are_in_shell_blocks():
 @pytest.fixture(scope="module")
 def fresh_clone(tmp_path_factory):
     """A copy of the repository as a clone has it, with this .venv where the docs put it."""
+    # the copy shares this .venv: it must be installed already, so that the docs' dev.py
+    # commands find it done and never reinstall it from the copy (which then goes away)
+    assert list((ROOT / ".venv").glob(".installed-*")), "install .venv first: python3 dev.py test"
     clone = tmp_path_factory.mktemp("docs") / "sysmon"
     shutil.copytree(ROOT, clone, ignore=NOT_COPIED, symlinks=True)
     (clone / ".venv").symlink_to(ROOT / ".venv")
-    return clone
+    script = ROOT / ".venv" / "bin" / "sysmon"
+    shebang = script.read_bytes().split(b"\n", 1)[0]
+    yield clone
+    assert script.read_bytes().split(b"\n", 1)[0] == shebang, "the docs' commands reinstalled .venv"
 
 
 def distinct_runs() -> list:
