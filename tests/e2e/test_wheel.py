@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOT_SHIPPED = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".coverage*", ".hypothesis",
-    ".mypy_cache", ".ruff_cache",
+    ".mypy_cache", ".ruff_cache", ".cache", "figures.json",
 )  # fmt: skip
 
 
