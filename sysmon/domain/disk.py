@@ -86,15 +86,23 @@ def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy)
     """RPCGetDiskUsage: ``disk`` by mount point, and ``unavailable`` for those not measured."""
     disk: JSONDict = {}
     unavailable: dict[str, str] = {}
-    for mount in policy.select(procfs.mounts()):
-        name = display_path(mount.path)
-        try:
-            usage: FsUsage = deadline.call(
-                name, partial(procfs.fs_usage, mount.path), policy.timeout
-            )
-        except (OSError, ValueError) as error:  # TimeoutError is an OSError
-            unavailable[name] = _reason(error, policy.timeout)
+    mounts = policy.select(procfs.mounts())
+    names = [display_path(mount.path) for mount in mounts]
+    # one hand-off for all mounts; each keeps its own deadline
+    outcomes = deadline.call_each(
+        [
+            (name, partial(procfs.fs_usage, mount.path))
+            for name, mount in zip(names, mounts, strict=True)
+        ],
+        policy.timeout,
+    )
+    for name, mount, outcome in zip(names, mounts, outcomes, strict=True):
+        if isinstance(outcome, (OSError, ValueError)):  # TimeoutError is an OSError
+            unavailable[name] = _reason(outcome, policy.timeout)
             continue
+        if isinstance(outcome, BaseException):
+            raise outcome
+        usage: FsUsage = outcome
         if usage.total == 0 and mount.path != ROOT:
             continue
         disk[name] = usage_entry(usage, mount.fstype)
