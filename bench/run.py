@@ -8,7 +8,8 @@
 Sections: 1 collection cost in-process (sysmon / psutil / raw reads), 2 the process
 scan of a large tmpfs procfs tree, 3 round trips over real pipes (beside an echo
 child), 4 start-up (beside ``python -c pass``), 5 memory, 6 host impact at one request
-a second; then the goals of issue 5. It prints; it does not judge by exit status.
+a second; then the goals of the second performance round. It prints; it does not
+judge by exit status.
 It needs root for the tmpfs mount and the cpuacct cgroup, and falls back without.
 """
 

@@ -22,7 +22,7 @@ HEADINGS = (
     "== 5. Memory",
     "== 6. Host impact",
     "== 7. A broker that never answers",
-    "== Goals of issue 5",
+    "== Goals of the second performance round",
 )
 GUARD = 120.0  # only so that a hung run fails instead of hanging the suite
 
