@@ -1,4 +1,4 @@
-"""The goals of the second performance round beside the figures of this run: goal, measured, met."""
+"""The performance goals beside the figures of this run: goal, measured, met."""
 
 from __future__ import annotations
 
@@ -94,13 +94,35 @@ def evaluate(figures: dict[str, Any]) -> list[Goal]:
     )
     rate = pipes["replies_per_s"]
     goals.append(Goal(">= 30,000 pipelined cached replies/s", f"{rate:,.0f}/s", rate >= 30_000))
+    goals.extend(exporter_goals(figures.get("exporter")))
     return goals
+
+
+def exporter_goals(exporter: dict[str, Any] | None) -> list[Goal]:
+    """The /metrics endpoint's goals, where node_exporter ran beside it."""
+    if exporter is None or "node_exporter" not in exporter["cpu_ms_per_scrape"]:
+        return []
+    cpu, p50 = exporter["cpu_ms_per_scrape"], exporter["latency_p50_ms"]
+    ours, theirs = cpu["sysmon"], cpu["node_exporter"]
+    rss = exporter["rss_mib"]
+    large = exporter["large_host_cpu_ms"]
+    return [
+        Goal("/metrics CPU per scrape <= 0.5 x node_exporter (cache off)",
+             f"{_x(ours / theirs)} ({ours:.2f} vs {theirs:.2f} ms)", ours <= 0.5 * theirs),
+        Goal("/metrics scrape latency p50 <= node_exporter's",
+             f"{p50['sysmon']:.2f} vs {p50['node_exporter']:.2f} ms",
+             p50["sysmon"] <= p50["node_exporter"]),
+        Goal("RSS beside node_exporter's (reported)",
+             f"{rss['sysmon']:.1f} vs {rss['node_exporter']:.1f} MiB", True),
+        Goal("1,000 interfaces + 500 mounts: one scrape <= 50 ms CPU", f"{large:.1f} ms",
+             large <= 50),
+    ]  # fmt: skip
 
 
 def render(goals: list[Goal]) -> list[str]:
     width = max(len(g.goal) for g in goals) + 2
     measured = max(len(g.measured) for g in goals) + 2
-    lines = ["", "== Goals of the second performance round (this machine, medians) =="]
+    lines = ["", "== Performance goals (this machine, medians) =="]
     lines.append("goal".ljust(width) + "measured".ljust(measured) + "met")
     lines.extend(
         g.goal.ljust(width) + g.measured.ljust(measured) + ("yes" if g.met else "NO") for g in goals

@@ -39,6 +39,7 @@ from sysmon.adapters.fake_host.host import Advancing
 from sysmon.adapters.shipped import host_tree, shipped_hosts
 from sysmon.app.config import ConfigError
 from sysmon.app.container import Container
+from sysmon.app.scenario_check import step_problem
 from sysmon.app.sim_time import SimulatedTime, Tick, run_ticks, tick_count
 from sysmon.domain.models import CPU_COLUMNS
 from sysmon.domain.ports import ClockPort
@@ -50,6 +51,7 @@ VERBS = frozenset({
     "spawn_many", "end", "set_process", "add_interface", "remove_interface", "move",
     "set_counters", "reset_interface", "mount", "unmount", "resize", "set_inodes", "set_identity",
     "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs", "fill",
+    "use_cgroups", "set_limits", "add_usage", "throttle", "oom_kill", "raise_pressure",
 })  # fmt: skip
 _KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick", "time"})
 _CPU_KEYS = frozenset({"busy", "idle", *CPU_COLUMNS})
@@ -118,13 +120,23 @@ def read_scenario(source: str) -> Scenario:
     tree = document.get("tree")
     if tree is not None:
         tree = _scenario_tree(source, tree)
+    cpus, steps, hang = (document.get(k, d) for k, d in (("cpus", 2), ("steps", []), ("hang", [])))
+    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+        raise ConfigError(f"--fake-host {source}: cpus is {json.dumps(cpus)}, expected an "
+                          "integer above 0")  # fmt: skip
+    if not isinstance(steps, list):
+        raise ConfigError(f"--fake-host {source}: steps is {json.dumps(steps)}, expected a list")
+    if not (isinstance(hang, list) and all(isinstance(m, str) for m in hang)):
+        raise ConfigError(
+            f"--fake-host {source}: hang is {json.dumps(hang)}, expected a list of mount points"
+        )
     step, start = _time(source, document.get("time"))
     return Scenario(
         origin=source,
         tree=tree,
-        cpus=int(document.get("cpus", 2)),
-        steps=list(document.get("steps", [])),
-        hang=[str(mount) for mount in document.get("hang", [])],
+        cpus=cpus,
+        steps=steps,
+        hang=hang,
         tick=_tick(source, document.get("tick")),
         step=step,
         start=start,
@@ -210,6 +222,9 @@ def play(host: FakeHost, step: object, where: str) -> None:
         raise ConfigError(f"{where}: expected {{\"do\": verb, ...}} with a verb among "
                           f"{', '.join(sorted(VERBS))}")  # fmt: skip
     arguments = {key: value for key, value in step.items() if key != "do"}
+    problem = step_problem(getattr(host, step["do"]), arguments)
+    if problem is not None:
+        raise ConfigError(f"{where} ({step['do']}): {problem}")
     try:
         getattr(host, step["do"])(**arguments)
     except (TypeError, ValueError, KeyError, OSError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import sub
 
@@ -9,6 +10,8 @@ from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
 from sysmon.domain.ports import ClockPort, ProcfsPort
 
 MIN_WINDOW_SECONDS = 0.1
+# A cgroup's CPU seconds and where they were read, taken with each sample of /proc/stat.
+CgroupCounter = Callable[[], "tuple[bytes, float] | None"]
 _IDLE, _IOWAIT, _GUEST, _GUEST_NICE = 3, 4, 8, 9
 
 
@@ -32,21 +35,27 @@ def usage_percent(before: CpuTimes, after: CpuTimes) -> float:
 @direct_init
 @dataclass(frozen=True, slots=True)
 class CpuSample:
-    """One read of the aggregate cpu line, with when it was taken."""
+    """One read of the aggregate cpu line, with when it was taken, and the cgroup's
+    CPU seconds read with it (with the directory they came from), when there are any.
+    """
 
     times: CpuTimes
     monotonic: float
     epoch: float
+    cgroup: tuple[bytes, float] | None = None
 
 
 @direct_init
 @dataclass(frozen=True, slots=True)
 class CpuWindow:
-    """Usage between two samples; ``latest`` is the newer one."""
+    """Usage between two samples; ``latest`` is the newer one. ``cgroup_seconds`` is the
+    CPU time sysmon's cgroup used meanwhile, None unless both samples read the same one.
+    """
 
     usage_percent: float
     seconds: float
     latest: CpuSample
+    cgroup_seconds: float | None = None
 
 
 class CpuSampler:
@@ -58,17 +67,23 @@ class CpuSampler:
     """
 
     def __init__(
-        self, procfs: ProcfsPort, clock: ClockPort, min_window: float = MIN_WINDOW_SECONDS
+        self,
+        procfs: ProcfsPort,
+        clock: ClockPort,
+        min_window: float = MIN_WINDOW_SECONDS,
+        cgroup: CgroupCounter | None = None,
     ) -> None:
         self._procfs = procfs
         self._clock = clock
         self._min_window = min_window
+        self._cgroup = cgroup
         self._baseline: CpuSample | None = None
         self._last: CpuWindow | None = None
 
     def _sample(self) -> CpuSample:
         times = self._procfs.kernel_stat().cpu
-        return CpuSample(times, self._clock.monotonic(), self._clock.time())
+        cgroup = None if self._cgroup is None else self._cgroup()
+        return CpuSample(times, self._clock.monotonic(), self._clock.time(), cgroup)
 
     def start(self) -> None:
         """Take the baseline sample; failures are left for the first request to report."""
@@ -88,7 +103,10 @@ class CpuSampler:
         current = self._sample()
         before = self._baseline
         usage = usage_percent(before.times, current.times)
-        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current)
+        cgroup = None
+        if before.cgroup and current.cgroup and before.cgroup[0] == current.cgroup[0]:
+            cgroup = max(current.cgroup[1] - before.cgroup[1], 0.0)
+        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current, cgroup)
         self._baseline = current
         return self._last
 

@@ -154,13 +154,20 @@ class Mount:
 
     ``path`` is the mount point with octal escapes decoded, as raw bytes, so that a
     name that is not UTF-8 can still be measured; ``device`` is mountinfo's
-    ``major:minor`` (the source column where only /proc/mounts exists).
+    ``major:minor`` (the source column where only /proc/mounts exists). ``root`` is the
+    directory of the filesystem mounted there (mountinfo's 4th field, decoded; a cgroup
+    mount inside a container shows the container's cgroup). ``mount_options`` are the
+    per-mount options, ``super_options`` the filesystem's own (where a v1 cgroup
+    names its controllers); /proc/mounts has one options column, given as both.
     """
 
     path: bytes
     fstype: str
     device: str
     source: str
+    root: bytes = b"/"
+    mount_options: str = ""
+    super_options: str = ""
 
 
 @direct_init
@@ -231,3 +238,30 @@ class HostFacts:
     user_hz: int = 100
     page_size: int = 4096
     machine: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupLine:
+    """One line of /proc/self/cgroup: ``4:memory:/path`` (v1) or ``0::/path`` (v2).
+
+    ``controllers`` is empty on the v2 line; a named v1 hierarchy shows as
+    ``name=systemd``. ``path`` is as the kernel writes it (unescaped: it may hold spaces
+    and colons, and a removed cgroup ends in `` (deleted)``).
+    """
+
+    hierarchy: int
+    controllers: tuple[str, ...]
+    path: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PressureLine:
+    """One line of a pressure file: ``some avg10=0.12 avg60=0.05 avg300=0.01 total=12345``.
+
+    The averages are percentages as written; ``total_us`` is the stall time in µs.
+    """
+
+    avg10: float
+    avg60: float
+    avg300: float
+    total_us: int

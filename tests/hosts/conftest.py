@@ -88,7 +88,9 @@ def map_tree(fs: Any, name: str) -> JSONDict:
     for point, figures in sorted(facts["mounts"].items()):
         if not expressible(point):
             continue
-        directory = ROOTFS + point.rstrip("/")
+        # With its drive: under Windows emulation pyfakefs would otherwise make the mount
+        # point a second, empty tree beside the mapped files.
+        directory = fs.absnormpath(ROOTFS + point.rstrip("/"))
         device = fs.add_mount_point(directory, total_size=figures["total"])
         # A new device holds nothing (the mapped files' sizes are not counted): used is
         # exactly host.json's, and pyfakefs derives free = total − used.

@@ -2,8 +2,11 @@
 
 ``host.json`` holds the host facts and each mount's ``{total, used, free}`` in bytes,
 with ``files``, ``files_free`` (inodes) and ``readonly`` where the script set them;
-``HostJsonReader`` is the real ``ProcfsReader`` with ``fs_usage`` answered from it, so
-that ``sysmon --fake-host`` and every simulation report the scripted figures.
+``free`` being what is left to users (f_bavail): total - used - free is reserved for
+root. ``HostJsonReader`` is the real ``ProcfsReader`` measuring each mount through a
+statvfs answered from it, so that ``sysmon --fake-host`` and every simulation report
+the scripted figures as the reader's own reading of statvfs makes them (used = total -
+f_bfree, free = f_bavail), reserved blocks included.
 ``fakefs_statvfs`` is statvfs for the plain reader inside pyfakefs, which fakes
 ``shutil.disk_usage`` but not ``os.statvfs``.
 """
@@ -14,9 +17,11 @@ import errno
 import json
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from sysmon.adapters.procfs import ProcfsReader
+from sysmon.adapters.procfs.statvfs import usage_of
 from sysmon.domain.models import FsUsage, HostFacts, Mount
 
 
@@ -124,7 +129,19 @@ class HostJsonReader(ProcfsReader):
         sizes = self._mounts().get(mount_key(mount_path))
         if sizes is None:
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), mount_key(mount_path))
-        return usage_from(sizes)
+        scripted = usage_from(sizes)
+        # Through the reader's reading of statvfs, as a real mount is measured; inode
+        # counts that host.json does not give stay unknown.
+        usage = usage_of(as_statvfs(scripted))
+        return replace(usage, files=scripted.files, files_free=scripted.files_free)
+
+
+def as_statvfs(usage: FsUsage) -> os.statvfs_result:
+    """statvfs in 1-byte blocks: f_bfree counts the reserved bytes, f_bavail does not."""
+    flags = os.ST_RDONLY if usage.readonly else 0
+    files, files_free = usage.files or 0, usage.files_free or 0
+    blocks = (usage.total, usage.total - usage.used, usage.free)  # f_blocks, f_bfree, f_bavail
+    return os.statvfs_result((4096, 1, *blocks, files, files_free, files_free, flags, 255))
 
 
 def fakefs_statvfs(fs: Any) -> Callable[[bytes], os.statvfs_result]:

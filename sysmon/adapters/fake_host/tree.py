@@ -100,7 +100,8 @@ def seed_state(root: str) -> tuple[HostFacts, HostState]:
     )
     for number, mount in enumerate(reader.mounts()):
         entry = MountEntry(_FIRST_MOUNT_ID + number, mount.path, mount.fstype, mount.device,
-                           mount.source)  # fmt: skip
+                           mount.source, root=mount.root, options=mount.mount_options,
+                           super_options=mount.super_options)  # fmt: skip
         size = sizes.get(mount_key(mount.path), {})
         entry.total, entry.used, entry.free = (size.get(k, 0) for k in ("total", "used", "free"))
         entry.files, entry.files_free = size.get("files"), size.get("files_free")

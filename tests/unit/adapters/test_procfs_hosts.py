@@ -88,10 +88,15 @@ def test_legacy_2_6_18(fs):
     mounts = reader.mounts()
     assert len(mounts) == 11
     assert mounts[:2] == [
-        Mount(b"/", "rootfs", "rootfs", "rootfs"),
-        Mount(b"/", "ext3", "/dev/root", "/dev/root"),
+        Mount(b"/", "rootfs", "rootfs", "rootfs", b"/", "rw", "rw"),
+        Mount(b"/", "ext3", "/dev/root", "/dev/root", b"/", "rw,data=ordered", "rw,data=ordered"),
     ]
-    assert Mount(b"/boot", "ext3", "/dev/sda1", "/dev/sda1") in mounts
+    assert (
+        Mount(
+            b"/boot", "ext3", "/dev/sda1", "/dev/sda1", b"/", "rw,data=ordered", "rw,data=ordered"
+        )
+        in mounts
+    )
     assert reader.net_dev() == [
         NetDev("lo", 1000, 10, 0, 0, 1000, 10, 0, 0),
         NetDev("eth0", 123456789, 200000, 1, 2, 98765432, 150000, 3, 4),
@@ -131,8 +136,24 @@ def test_debian6_2_6_32(fs):
     assert reader.zoneinfo_low_pages() == 5 + 1555 + 1000
     mounts = reader.mounts()
     assert len(mounts) == 10
-    assert mounts[0] == Mount(b"/", "ext3", "8:1", "/dev/sda1")
-    assert mounts[-1] == Mount(b"/srv/nfs", "nfs", "0:18", "192.0.2.10:/export")
+    assert mounts[0] == Mount(
+        b"/",
+        "ext3",
+        "8:1",
+        "/dev/sda1",
+        b"/",
+        "rw,relatime",
+        "rw,errors=remount-ro,barrier=0,data=ordered",
+    )
+    assert mounts[-1] == Mount(
+        b"/srv/nfs",
+        "nfs",
+        "0:18",
+        "192.0.2.10:/export",
+        b"/",
+        "rw,relatime",
+        "rw,vers=3,rsize=32768,wsize=32768,hard,proto=tcp,addr=192.0.2.10",
+    )
     assert reader.net_dev()[2] == NetDev("eth1", 30000, 300, 5, 6, 40000, 400, 7, 8)
     # 14 processes: rsyslogd 3 threads, java 25, twelve others 1 each.
     assert reader.process_tally() == ProcessTally({"S": 12, "R": 1, "D": 1}, 40)
@@ -194,14 +215,48 @@ def test_odd_host_memory_and_swap(fs):
 def test_odd_host_mounts(fs):
     mounts = host(fs, "odd-host").mounts()
     assert len(mounts) == 22
-    assert mounts[0] == Mount(b"/", "overlay", "0:40", "overlay")
-    assert Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1") in mounts
-    assert Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2") in mounts
-    assert Mount(b"/mnt/back\\slash", "vfat", "259:6", "/dev/sdb3") in mounts
-    assert Mount(b"/mnt/raw\xff", "ext4", "259:7", "/dev/sdc1") in mounts
-    assert Mount(b"/mnt/new\nline", "ext4", "259:8", "/dev/sdc2") in mounts
-    assert Mount(b"/mnt/fuse", "fuse.sshfs", "0:45", "user@server:/home") in mounts
-    assert Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1") in mounts
+    assert mounts[0] == Mount(
+        b"/",
+        "overlay",
+        "0:40",
+        "overlay",
+        b"/",
+        "rw,relatime",
+        "rw,lowerdir=/lower,upperdir=/upper,workdir=/work",
+    )
+    assert Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1", b"/", "rw,relatime", "rw") in mounts
+    assert (
+        Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2", b"/", "rw,relatime", "rw") in mounts
+    )
+    assert (
+        Mount(
+            b"/mnt/back\\slash",
+            "vfat",
+            "259:6",
+            "/dev/sdb3",
+            b"/",
+            "rw,relatime",
+            "rw,fmask=0022,dmask=0022",
+        )
+        in mounts
+    )
+    assert Mount(b"/mnt/raw\xff", "ext4", "259:7", "/dev/sdc1", b"/", "rw,relatime", "rw") in mounts
+    assert (
+        Mount(b"/mnt/new\nline", "ext4", "259:8", "/dev/sdc2", b"/", "rw,relatime", "rw") in mounts
+    )
+    assert (
+        Mount(
+            b"/mnt/fuse",
+            "fuse.sshfs",
+            "0:45",
+            "user@server:/home",
+            b"/",
+            "rw,nosuid,nodev,relatime",
+            "rw,user_id=1000,group_id=1000",
+        )
+        in mounts
+    )
+    assert Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1", b"/", "rw,relatime", "rw") in mounts
     assert [m.path for m in mounts if m.device == "259:3"] == [b"/data", b"/srv/export"]
     # Real storage once each: pseudo filesystems out, the bind mount at its shorter path.
     assert [m.path for m in DiskPolicy().select(mounts)] == [
