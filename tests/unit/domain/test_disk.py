@@ -163,3 +163,10 @@ def test_unrelated_filesystems_sharing_a_source_text_are_not_merged():
     mounts = [mount(b"/", "ext4", "/dev/sda1"), mount(b"/a", "ext4", "none"),
               mount(b"/b", "xfs", "none")]  # fmt: skip
     assert paths(DiskPolicy().select(mounts)) == [b"/", b"/a", b"/b"]
+
+
+def test_an_error_that_is_not_about_the_mount_still_reaches_the_caller():
+    # a bug, not an unavailable mount: it must not be hidden in ``unavailable``
+    disks = Disks([mount(b"/")], {b"/": RuntimeError("parser bug")})
+    with pytest.raises(RuntimeError, match="parser bug"):
+        disk_payload(disks, ThreadDeadline(), DiskPolicy())  # type: ignore[arg-type]
