@@ -154,6 +154,7 @@ def distinct_runs() -> list:
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(900)  # a quick form of the suite or the benchmark: minutes on 2 busy CPUs
 @pytest.mark.parametrize(("run", "places"), distinct_runs())
 def test_the_documented_command_runs(fresh_clone, run, places):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "PYTEST_"))}

@@ -27,6 +27,7 @@ def run(command, cwd, timeout=600):
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(900)  # a build and an install from the package index
 def test_the_wheel_installed_with_sim_runs_the_docs_example(tmp_path):
     source = tmp_path / "source"  # a copy: the build leaves nothing in the repository
     shutil.copytree(ROOT, source, ignore=NOT_SHIPPED)
