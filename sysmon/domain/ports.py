@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -143,3 +143,13 @@ class DeadlinePort(Protocol):
     """
 
     def call(self, key: str, fn: Callable[[], Any], timeout: float) -> Any: ...
+
+    def call_each(
+        self, calls: Sequence[tuple[str, Callable[[], Any]]], timeout: float
+    ) -> list[Any]:
+        """All the calls in one hand-off, each with its own ``timeout``.
+
+        Returns each call's result or the exception it raised (``TimeoutError`` for one
+        that hung, which alone times out: the calls after it are still measured).
+        """
+        ...
