@@ -80,8 +80,8 @@ def ensure_venv(extras: str) -> None:
         create_venv()
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extras or 'base'}-{digest}"
-    if stamp.exists():
-        return
+    if stamp.exists() or (not extras and any(VENV.glob(f".installed-*-{digest}"))):
+        return  # the project without extras is in any install of this pyproject.toml
     for old in stale_distributions(VENV):
         _say(f"removing {old}, this project's earlier name, from .venv")
         subprocess.check_call(

@@ -26,7 +26,7 @@ from bench.common import (
 )
 
 LOAD = request("RPCGetLoadAverage")
-WARM = 1000
+WARM = 5000  # the issue judges growth from the RSS after the first 5,000 requests
 IMPORTS = {
     "bare interpreter (python -c)": "",
     "+ import asyncio": "import asyncio",

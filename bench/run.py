@@ -8,7 +8,8 @@
 Sections: 1 collection cost in-process (sysmon / psutil / raw reads), 2 the process
 scan of a large tmpfs procfs tree, 3 round trips over real pipes (beside an echo
 child), 4 start-up (beside ``python -c pass``), 5 memory, 6 host impact at one request
-a second; then the goals of issue 5. It prints; it does not judge by exit status.
+a second, 7 a silent broker, 8 the Prometheus endpoint beside node_exporter; then the
+performance goals. It prints; it does not judge by exit status.
 It needs root for the tmpfs mount and the cpuacct cgroup, and falls back without.
 """
 
@@ -52,7 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from bench import collect, goals, impact, memory, pipes, scan, silent_broker, startup
+    from bench import (
+        collect,
+        exporter,
+        goals,
+        impact,
+        memory,
+        pipes,
+        scan,
+        silent_broker,
+        startup,
+    )
     from bench.common import Context, Plan, host_load, machine, render_section, say
 
     signal.signal(signal.SIGTERM, _terminate)
@@ -61,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     with tempfile.TemporaryDirectory(prefix="sysmon-bench-") as scratch:
         ctx = Context(plan, Path(scratch))
-        for module in (collect, scan, pipes, startup, memory, impact, silent_broker):
+        for module in (collect, scan, pipes, startup, memory, impact, silent_broker, exporter):
             with host_load() as load:
                 section = module.run(ctx)
             section.load = load[0]

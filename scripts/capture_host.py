@@ -6,11 +6,18 @@ The tree is what the procfs adapter needs to answer every method, and nothing el
     NAME/proc/{stat,meminfo,zoneinfo,loadavg,uptime,net/dev}
     NAME/proc/{1/mountinfo | self/mountinfo | mounts}     (the first readable)
     NAME/proc/<pid>/stat                                  (every process)
-    NAME/proc/sys/kernel/{hostname,osrelease,ostype,arch}
+    NAME/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}
+    NAME/proc/self/cgroup, NAME/proc/pressure/{cpu,memory,io,irq}
     NAME/rootfs/etc/os-release                            (from etc/ or usr/lib/)
-    NAME/host.json   {"user_hz", "page_size", "machine", "mounts": {path: {total, used, free}}}
+    NAME/rootfs/<cgroup dir>/<file>   the cgroup files sysmon reads, for its own cgroup
+                                      and each parent up to the mount point
+    NAME/host.json   {"user_hz", "page_size", "machine",
+                      "mounts": {path: {total, used, free, files, files_free, readonly}}}
 
-Files a kernel does not have (zoneinfo, arch, mountinfo) are left out, as on the host.
+Files a kernel does not have (zoneinfo, arch, mountinfo, pressure) are left out, as on
+the host. The cgroups are the capturing process's own, found as sysmon finds them: each
+line of /proc/self/cgroup on the cgroup or cgroup2 mount that holds it, the mount's root
+taken off the path's front.
 ``host.json`` holds what is not in /proc, so a fake host can be rebuilt from the tree:
 the statvfs figures of every mount point that can be measured, keyed by the mount
 point as ``os.fsdecode`` gives it (``os.fsencode(key)`` is the raw path).
@@ -41,8 +48,21 @@ PROC_FILES = (
     "sys/kernel/osrelease",
     "sys/kernel/ostype",
     "sys/kernel/arch",  # recent kernels only
+    "sys/kernel/version",
+    "sys/kernel/domainname",
 )
 MOUNT_TABLES = ("1/mountinfo", "self/mountinfo", "mounts")
+PRESSURE = ("pressure/cpu", "pressure/memory", "pressure/io", "pressure/irq")  # Linux >= 4.20
+CGROUP_FILES = (
+    # v2
+    "memory.max", "memory.current", "memory.stat", "memory.swap.max", "memory.swap.current",
+    "memory.events", "cpu.max", "cpu.stat", "cpuset.cpus.effective", "pids.current",
+    "pids.max", "cpu.pressure", "memory.pressure", "io.pressure", "irq.pressure",
+    # v1
+    "memory.limit_in_bytes", "memory.usage_in_bytes", "memory.memsw.limit_in_bytes",
+    "memory.memsw.usage_in_bytes", "memory.oom_control", "cpu.cfs_quota_us",
+    "cpu.cfs_period_us", "cpuacct.usage", "cpuset.effective_cpus",
+)  # fmt: skip
 OS_RELEASE = ("etc/os-release", "usr/lib/os-release")
 KEPT_SOURCES = frozenset({"none"})  # and any source equal to its fstype (proc, tmpfs...)
 
@@ -135,19 +155,87 @@ def mount_table(data, relative, anonymiser):
     return b"\n".join(lines), points
 
 
-def measure(rootfs, points):
+def cgroup_mounts(table):
+    """(mount point, root, fstype, super options) of each cgroup mount in a mountinfo table."""
+    found = []
+    for line in table.split(b"\n"):
+        fields = line.split(b" ")
+        if b"-" not in fields[5:]:
+            continue
+        sep = fields.index(b"-", 5)
+        fstype = fields[sep + 1] if len(fields) > sep + 1 else b""
+        if fstype in (b"cgroup", b"cgroup2"):
+            options = fields[sep + 3] if len(fields) > sep + 3 else b""
+            found.append((unescape(fields[4]), unescape(fields[3]), fstype, options.split(b",")))
+    return found
+
+
+def cgroup_directories(self_cgroup, mounts):
+    """Every directory from each of the process's cgroups up to its mount point."""
+    directories = []
+    for line in self_cgroup.split(b"\n"):
+        parts = line.split(b":", 2)
+        if len(parts) != 3:
+            continue
+        controllers = [c for c in parts[1].split(b",") if c]
+        for point, root, fstype, options in mounts:
+            v2 = fstype == b"cgroup2" and not controllers
+            if not v2 and not (
+                fstype == b"cgroup" and controllers[:1] and controllers[0] in options
+            ):
+                continue
+            path = parts[2]
+            if root != b"/" and not (path == root or path.startswith(root.rstrip(b"/") + b"/")):
+                continue
+            below = path[len(root.rstrip(b"/")) :] if root != b"/" else path
+            names = [n for n in below.split(b"/") if n]
+            for depth in range(len(names), -1, -1):
+                directories.append(point.rstrip(b"/") + b"".join(b"/" + n for n in names[:depth]))
+            break
+    return directories
+
+
+def capture_cgroups(procfs, rootfs, target, table):
+    """/proc/self/cgroup, /proc/pressure, and the files of the process's own cgroups."""
+    proc = join(target, "proc")
+    for relative in PRESSURE:
+        data = read(join(procfs, relative))
+        if data is not None:
+            write(proc, relative, data)
+    self_cgroup = read(join(procfs, "self/cgroup"))
+    if self_cgroup is None or table is None:
+        return
+    write(proc, "self/cgroup", self_cgroup)
+    root = os.fsencode(rootfs.rstrip("/"))
+    for directory in cgroup_directories(self_cgroup, cgroup_mounts(table)):
+        for name in CGROUP_FILES:
+            data = read(root + directory + b"/" + name.encode())
+            if data is not None:
+                write(join(target, "rootfs"), os.fsdecode(directory + b"/" + name.encode()), data)
+
+
+def measure(rootfs, points, statvfs=os.statvfs):
     """statvfs figures, as df computes them, for each mount point that can be measured."""
     mounts = {}
     for point in points:
         try:
-            usage = shutil.disk_usage(os.fsencode(rootfs.rstrip("/")) + point)
+            st = statvfs(os.fsencode(rootfs.rstrip("/")) + point)
         except OSError:
             continue
-        mounts[os.fsdecode(point)] = {"total": usage.total, "used": usage.used, "free": usage.free}
+        sizes = {
+            "total": st.f_blocks * st.f_frsize,
+            "used": (st.f_blocks - st.f_bfree) * st.f_frsize,
+            "free": st.f_bavail * st.f_frsize,
+            "files": st.f_files,
+            "files_free": st.f_ffree,
+        }
+        if st.f_flag & os.ST_RDONLY:
+            sizes["readonly"] = True
+        mounts[os.fsdecode(point)] = sizes
     return mounts
 
 
-def capture(name, procfs, rootfs, out, anonymise, facts):
+def capture(name, procfs, rootfs, out, anonymise, facts, statvfs=os.statvfs):
     """Write the host tree ``out/name`` and return its path.
 
     ``facts`` is ``{"user_hz", "page_size", "machine"}`` of the host being captured.
@@ -165,12 +253,15 @@ def capture(name, procfs, rootfs, out, anonymise, facts):
         write(proc, relative, data)
 
     points = []
+    raw_table = None
     for relative in MOUNT_TABLES:
         data = read(join(procfs, relative))
         if data is not None:
             table, points = mount_table(data, relative, anonymiser)
             write(proc, relative, table)
+            raw_table = data if relative.endswith("mountinfo") else None
             break
+    capture_cgroups(procfs, rootfs, target, raw_table)
 
     pids = sorted((entry for entry in os.listdir(procfs) if entry.isdigit()), key=int)
     for pid in pids:
@@ -184,7 +275,7 @@ def capture(name, procfs, rootfs, out, anonymise, facts):
             write(join(target, "rootfs"), "etc/os-release", data)
             break
 
-    host = dict(facts, mounts=measure(rootfs, points))
+    host = dict(facts, mounts=measure(rootfs, points, statvfs))
     write(target, "host.json", (json.dumps(host, indent=2, sort_keys=True) + "\n").encode())
     return target
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The long protocol fuzz run: N fuzzed lines into a spawned sysmon over real pipes.
 
-    .venv/bin/python scripts/fuzz_long.py --lines 200000 --seed 1
+    python3 scripts/fuzz_long.py --lines 200000 --seed 1    (re-runs itself with .venv's python)
 
 The lines and the checks are those of tests/fuzz/test_protocol_fuzz.py (random bytes,
 random JSON, broker envelopes and JSON-RPC calls with fields of every type, batches,
@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from project_venv import use_project_venv
+
+use_project_venv(__file__)  # before importing what only the .venv has
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
@@ -75,10 +79,22 @@ def main() -> int:
     print(f"time:                 {seconds:,.1f} s ({report.lines / seconds:,.0f} lines/s)")
     for problem in report.problems[:20]:
         print(f"problem: {problem}")
-    failed = (
-        report.lost or report.extra or report.mismatched or report.invalid
-        or report.exit_status != 0 or report.tracebacks or report.problems
-    )  # fmt: skip
+    failed = [
+        text
+        for bad, text in (
+            (report.lost, f"replies lost: {report.lost:,} of {report.owed:,} owed"),
+            (report.extra, f"extra replies: {report.extra:,}"),
+            (report.mismatched, f"mismatched replies: {report.mismatched:,}"),
+            (report.invalid, f"output lines not one JSON value: {report.invalid:,}"),
+            (report.exit_status != 0, f"sysmon exit status {report.exit_status}, expected 0"),
+            (report.tracebacks, f"tracebacks on sysmon's stderr: {report.tracebacks}"),
+            (report.problems, f"problems: {len(report.problems)} (the first listed above)"),
+        )
+        if bad
+    ]
+    for check in failed:
+        print(f"FAILED: {check}")
+    print("result:               " + (f"{len(failed)} check(s) failed" if failed else "all passed"))
     return 1 if failed else 0
 
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The long load run: a test broker pipelines N requests into a spawned sysmon.
 
-    .venv/bin/python scripts/load_long.py --requests 1000000
+    python3 scripts/load_long.py --requests 1000000    (re-runs itself with .venv's python)
 
-The driver is tests/load/test_load.py's: requests mixed across the nine methods and
+The driver is tests/load/test_load.py's: requests mixed across the eleven methods and
 both dialects (broker envelopes, JSON-RPC calls, notifications and batches), written
 from a thread while the main thread reads; the broker answers sysmon's
 RPCGetMessageStats queries and ignores one in five. Prints what was sent and
 received; exits 1 if a reply was lost, duplicated, stray or wrong, if RSS grew by
-2 MiB or more between the warm-up and the end, or if sysmon did not exit 0.
+2 MiB or more between the warm-up and the end, or if sysmon did not exit 0, and says
+which check failed, with its figures.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from project_venv import use_project_venv
+
+use_project_venv(__file__)  # before importing what only the .venv has
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "load"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_load import run_load  # noqa: E402
+
+RSS_GROWTH_LIMIT_KIB = 2048
 
 
 def main() -> int:
@@ -72,12 +80,31 @@ def main() -> int:
     print(f"tracebacks:         {report.tracebacks}")
     for problem in report.problems:
         print(f"problem: {problem}")
-    failed = (
-        report.lost or report.duplicates or report.strays or report.wrong
-        or report.rss_growth_kib >= 2048 or report.exit_status != 0
-        or report.tracebacks or report.problems
-    )  # fmt: skip
+    failed = failed_checks(report)
+    for check in failed:
+        print(f"FAILED: {check}")
+    print("result:             " + (f"{len(failed)} check(s) failed" if failed else "all passed"))
     return 1 if failed else 0
+
+
+def failed_checks(report: Any) -> list[str]:
+    """Each check the run failed, with its figures."""
+    checks = [
+        (report.lost, f"replies lost: {report.lost:,} of {report.owed:,} owed"),
+        (report.duplicates, f"duplicate replies: {report.duplicates:,}"),
+        (report.strays, f"stray replies: {report.strays:,}"),
+        (report.wrong, f"wrong replies: {report.wrong:,}"),
+        (
+            report.rss_growth_kib >= RSS_GROWTH_LIMIT_KIB,
+            f"RSS grew {report.rss_growth_kib:,} KiB from the warm-up "
+            f"({report.rss_warm_kib:,} KiB) to the end ({report.rss_end_kib:,} KiB), "
+            f"limit {RSS_GROWTH_LIMIT_KIB:,} KiB",
+        ),
+        (report.exit_status != 0, f"sysmon exit status {report.exit_status}, expected 0"),
+        (report.tracebacks, f"tracebacks on sysmon's stderr: {report.tracebacks}"),
+        (report.problems, f"problems: {len(report.problems)} (listed above)"),
+    ]
+    return [text for bad, text in checks if bad]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import itertools
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from queue import SimpleQueue
 from typing import Any
 
@@ -19,7 +19,7 @@ class _Call:
     """One call handed to a worker. ``done`` is a lock taken at creation and released by
     the worker once ``result`` or ``error`` is set: the cheapest one-shot event there is."""
 
-    __slots__ = ("done", "error", "finished", "fn", "result")
+    __slots__ = ("abandoned", "done", "error", "finished", "fn", "result")
 
     def __init__(self, fn: Callable[[], Any]) -> None:
         self.fn = fn
@@ -28,10 +28,13 @@ class _Call:
         self.result: Any = None
         self.error: BaseException | None = None
         self.finished = False  # set under the deadline's lock, before ``done`` is released
+        # set under the deadline's lock when the call before it in its batch hung and the
+        # rest of the batch went to another worker: this worker must not start it
+        self.abandoned = False
 
 
-# A worker's inbox: the calls it is handed, one at a time.
-_Inbox = SimpleQueue[_Call]
+# A worker's inbox: the batches it is handed, one at a time; it runs a batch in order.
+_Inbox = SimpleQueue[list[_Call]]
 
 _live: weakref.WeakSet[ThreadDeadline] = weakref.WeakSet()
 _names = itertools.count(1)
@@ -57,28 +60,63 @@ class ThreadDeadline:
         _live.add(self)
 
     def call(self, key: str, fn: Callable[[], Any], timeout: float) -> Any:
+        (outcome,) = self.call_each([(key, fn)], timeout)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def call_each(
+        self, calls: Sequence[tuple[str, Callable[[], Any]]], timeout: float
+    ) -> list[Any]:
+        """Runs the calls one after another on one worker: one hand-off for the lot.
+
+        Each call keeps its own deadline, counted from when the one before it answered.
+        A call that hangs stays with its worker; the calls after it go on, in a fresh
+        batch, on another worker. Each outcome is the result or the exception raised.
+        """
+        outcomes: list[Any] = [None] * len(calls)
+        pending: list[tuple[int, str, Callable[[], Any]]] = []
         with self._lock:
-            hung = self._hung.get(key)
-            if hung is not None:
-                if not hung.finished:
-                    raise TimeoutError(f"still hung since an earlier call: {key}")
-                del self._hung[key]
+            for index, (key, fn) in enumerate(calls):
+                hung = self._hung.get(key)
+                if hung is not None:
+                    if not hung.finished:
+                        outcomes[index] = TimeoutError(f"still hung since an earlier call: {key}")
+                        continue
+                    del self._hung[key]
+                pending.append((index, key, fn))
+        while pending:
+            pending = self._run_batch(pending, timeout, outcomes)
+        return outcomes
+
+    def _run_batch(
+        self,
+        pending: list[tuple[int, str, Callable[[], Any]]],
+        timeout: float,
+        outcomes: list[Any],
+    ) -> list[tuple[int, str, Callable[[], Any]]]:
+        """Hands ``pending`` to one worker; returns the calls left when one of them hung."""
+        batch = [_Call(fn) for _, _, fn in pending]
+        with self._lock:
             inbox = self._idle.pop() if self._idle else None
         if inbox is None:
             inbox = self._start_worker()
-        call = _Call(fn)
-        inbox.put(call)
-        # As threading.Event.wait does it: no positive timeout means no wait at all.
-        answered = call.done.acquire(True, timeout) if timeout > 0 else call.done.acquire(False)
-        if not answered:
-            with self._lock:
-                if not call.finished:
-                    self._hung[key] = call
-                    raise TimeoutError(f"no answer within {timeout:g}s")
-            # it finished just as the wait ran out: the answer is there
-        if call.error is not None:
-            raise call.error
-        return call.result
+        inbox.put(batch)
+        for position, call in enumerate(batch):
+            index, key, _ = pending[position]
+            # As threading.Event.wait does it: no positive timeout means no wait at all.
+            answered = call.done.acquire(True, timeout) if timeout > 0 else call.done.acquire(False)
+            if not answered:
+                with self._lock:
+                    if not call.finished:
+                        self._hung[key] = call
+                        for later in batch[position + 1 :]:
+                            later.abandoned = True
+                        outcomes[index] = TimeoutError(f"no answer within {timeout:g}s")
+                        return pending[position + 1 :]
+                # it finished just as the wait ran out: the answer is there
+            outcomes[index] = call.result if call.error is None else call.error
+        return []
 
     @property
     def hung_keys(self) -> list[str]:
@@ -94,20 +132,28 @@ class ThreadDeadline:
 
     def _serve(self, inbox: _Inbox) -> None:
         while True:
-            call = inbox.get()
-            try:
-                call.result = call.fn()
-            except BaseException as error:
-                call.error = error
-            # Back in the idle list before the caller wakes, so that its next call finds
-            # this worker instead of starting another.
-            with self._lock:
-                call.finished = True
-                keep = len(self._idle) < self._max_idle
-                if keep:
-                    self._idle.append(inbox)
-            call.done.release()
-            del call  # the result belongs to the caller alone now
+            batch = inbox.get()
+            last = len(batch) - 1
+            for position, call in enumerate(batch):
+                try:
+                    call.result = call.fn()
+                except BaseException as error:
+                    call.error = error
+                # Back in the idle list before the caller wakes, so that its next call
+                # finds this worker instead of starting another. The rest of the batch is
+                # read under the same lock: a caller that gave up on this call has, by
+                # then, marked the rest abandoned.
+                with self._lock:
+                    call.finished = True
+                    done = position == last or batch[position + 1].abandoned
+                    keep = len(self._idle) < self._max_idle
+                    if done and keep:
+                        self._idle.append(inbox)
+                call.done.release()
+                del call  # the result belongs to the caller alone now
+                if done:
+                    break
+            del batch
             if not keep:
                 return
 
@@ -147,3 +193,14 @@ class InlineDeadline:
         if key in self.hanging:
             raise TimeoutError(f"no answer within {timeout:g}s")
         return fn()
+
+    def call_each(
+        self, calls: Sequence[tuple[str, Callable[[], Any]]], timeout: float
+    ) -> list[Any]:
+        outcomes: list[Any] = []
+        for key, fn in calls:
+            try:
+                outcomes.append(self.call(key, fn, timeout))
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes

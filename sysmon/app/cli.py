@@ -21,14 +21,17 @@ from sysmon import __version__
 from sysmon.app.channel import OpenChannel, open_channel, plan_channel, stdin_state
 from sysmon.app.config import (
     DIALECTS,
+    LOG_LEVELS,
     TRANSPORTS,
     ConfigError,
     Settings,
     apply_overrides,
+    log_level_name,
     process_id_from,
     read_config_file,
 )
 from sysmon.app.log_limits import RepeatLimiter
+from sysmon.app.roots import settle_roots
 
 log = logging.getLogger("sysmon.cli")
 
@@ -52,40 +55,140 @@ _GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--uds-path", {"dest": "uds_path", "metavar": "PATH",
                     "help": "the broker's socket to dial (default /tmp/v2e_uds_<id>.sock; "
                             "alone, it means --transport uds)"}),
-    ("--log-level", {"dest": "log_level", "choices": ("debug", "info", "warn", "error"),
-                     "help": "log level (default: config logging.level, else info)"}),
+    ("--log-level", {"dest": "log_level", "type": str.lower, "choices": tuple(LOG_LEVELS),
+                     "help": "log level, in any case (default: config logging.level, "
+                             "else info)"}),
     ("--fake-host", {"dest": "fake_host", "metavar": "TREE|SCENARIO",
                      "help": "serve a simulated host instead of this one: a host tree "
                              "(a path, or a shipped tree's name such as this-vm or "
                              "odd-host) or a scenario file, written to a temporary "
                              "directory (docs/simulation.md)"}),
+    ("--metrics-listen", {"dest": "metrics_listen", "metavar": "ADDR",
+                          "help": "also serve Prometheus metrics on ADDR ([HOST:]PORT, "
+                                  "loopback without a host; config sysmon_metrics_listen)"}),
+    ("--sim-step", {"dest": "sim_step", "metavar": "SECONDS", "type": float,
+                    "help": "run the fake host in simulated time, SECONDS passing per scrape "
+                            "or frame (exporter, top; docs/simulation.md)"}),
 )  # fmt: skip
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    for flag, options in _GLOBAL_OPTIONS:
-        extra = {"default": argparse.SUPPRESS} if suppress else {"default": None}
-        parser.add_argument(flag, **options, **extra)
+def _interval(text: str) -> float:
+    from sysmon.app.durations import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be above 0")
+    return seconds
+
+
+SERVING_ONLY = frozenset({"--dialect", "--transport", "--uds-path"})  # meaningless to call
+DEFAULT_INTERVAL = 1.0
+_CALL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--pretty", {"dest": "pretty", "action": "store_true", "help": "indent the JSON"}),
+    ("--interval", {"dest": "interval", "metavar": "DURATION", "type": _interval,
+                    "help": "the window a windowed method (CPU usage, RPCGetSysMetrics) is "
+                            f"sampled over, e.g. 2 or 500ms (default {DEFAULT_INTERVAL:g}s); "
+                            "other methods answer at once"}),
+)  # fmt: skip
+
+
+def _add_options(
+    parser: argparse.ArgumentParser,
+    table: tuple[tuple[str, dict[str, Any]], ...],
+    *,
+    suppress: bool,
+    without: frozenset[str] = frozenset(),
+) -> None:
+    for flag, options in table:
+        if flag not in without:
+            default = argparse.SUPPRESS if suppress else options.get("default")
+            parser.add_argument(flag, **{**options, "default": default})
+
+
+def _add_global_options(
+    parser: argparse.ArgumentParser, *, suppress: bool, without: frozenset[str] = frozenset()
+) -> None:
+    _add_options(parser, _GLOBAL_OPTIONS, suppress=suppress, without=without)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser: its help's closing part (methods, config keys, exit codes)
+    is written only when help is asked for, so serving never imports the method table."""
+
+    def format_help(self) -> str:
+        self.epilog = help_epilog()
+        return super().format_help()
+
+
+def help_epilog() -> str:
+    from sysmon.app.config import CONFIG_KEYS
+    from sysmon.domain.metrics import METHODS
+
+    return "\n".join([
+        "methods (sysmon call METHOD; sysmon methods lists them):",
+        *(f"  {name}" for name in METHODS),
+        "",
+        "config keys (in ./config.json, or the file --config names; the command line wins):",
+        *(f"  {key}" for key in CONFIG_KEYS),
+        "  logging.level, logging.dir (shared with the broker)",
+        "",
+        "exit status:",
+        "  0    served to the end of input, or the call succeeded",
+        "  1    the configuration is unusable, or the method failed",
+        "  2    a usage error on the command line",
+        f"  {EXIT_NO_BROKER}  the broker's socket could not be reached",
+        "",
+        "docs: README.md and docs/*.md in sysmon's source tree: metrics.md (every field",
+        "and its unit), protocol.md (the wire protocol), simulation.md (fake hosts)",
+    ])  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sysmon",
         description="Linux system metrics from procfs, served to a broker over "
         "newline-delimited JSON on stdin/stdout (or RPC_INPUT_FD/RPC_OUTPUT_FD).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sysmon {__version__}")
     _add_global_options(parser, suppress=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_options(parser, _CALL_OPTIONS, suppress=False)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
     serve = commands.add_parser("serve", help="serve requests (the default)")
     _add_global_options(serve, suppress=True)
     call = commands.add_parser("call", help="run one method on this host and print its JSON")
     call.add_argument("method", help="a method name, e.g. RPCGetSysMetrics")
-    call.add_argument("--pretty", action="store_true", help="indent the JSON")
-    _add_global_options(call, suppress=True)
+    _add_options(call, _CALL_OPTIONS, suppress=True)
+    _add_global_options(call, suppress=True, without=SERVING_ONLY)
     methods = commands.add_parser("methods", help="list the methods")
-    _add_global_options(methods, suppress=True)
+    _add_global_options(methods, suppress=True, without=SERVING_ONLY)
+    exporter = commands.add_parser(
+        "exporter", help="serve Prometheus metrics over HTTP, like node_exporter (no broker)"
+    )
+    exporter.add_argument(
+        "--listen", metavar="ADDR", default=None,
+        help="[HOST:]PORT to listen on (default 127.0.0.1:9847; loopback without a host)",
+    )  # fmt: skip
+    _add_global_options(exporter, suppress=True)
     return parser
+
+
+def _misplaced_options(args: argparse.Namespace, command: str) -> str | None:
+    """An option given for a command it does not apply to, named; else None."""
+    if command != "call":
+        for flag, options in _CALL_OPTIONS:
+            if getattr(args, options["dest"]) not in (None, False):
+                return f"{flag} applies to sysmon call only"
+    else:
+        for flag, options in _GLOBAL_OPTIONS:
+            if flag in SERVING_ONLY and getattr(args, options["dest"]) is not None:
+                return f"{flag} applies to serving only, not to sysmon call"
+    return None
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -94,12 +197,15 @@ def load_settings(args: argparse.Namespace) -> Settings:
         "procfs_path": args.procfs_path,
         "rootfs_path": args.rootfs_path,
         "dialect": args.dialect,
+        "metrics_listen": getattr(args, "metrics_listen", None),
         "transport": args.transport,
         "uds_path": args.uds_path,
-        "log_level": {"warn": "WARNING"}.get(args.log_level, (args.log_level or "").upper())
-        or None,
+        "log_level": log_level_name(args.log_level) if args.log_level else None,
     }
-    return apply_overrides(settings, overrides)
+    settings = apply_overrides(settings, overrides)
+    if args.fake_host is not None:
+        return settings  # the fake host brings its own roots
+    return settle_roots(settings)
 
 
 def _setup_logging(settings: Settings) -> RepeatLimiter:
@@ -110,6 +216,8 @@ def _setup_logging(settings: Settings) -> RepeatLimiter:
         log.warning(problem)
     for warning in settings.warnings:
         log.warning(warning)
+    for notice in settings.notices:
+        log.info(notice)
     return limiter
 
 
@@ -129,8 +237,8 @@ def _with_fake_host(stack: contextlib.ExitStack, source: str | None, container: 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
     from sysmon.app.container import build_container
-    from sysmon.domain.errors import SysmonError
-    from sysmon.domain.metrics import METHODS, describe
+    from sysmon.domain.errors import SysmonError, describe
+    from sysmon.domain.metrics import METHODS
 
     if args.method not in METHODS:
         return _fail(f"unknown method {args.method!r}; known methods: {', '.join(METHODS)}")
@@ -140,16 +248,27 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             _with_fake_host(stack, args.fake_host, container)
         except ConfigError as error:
             return _fail(str(error))
-        metrics = container.metrics()
-        metrics.start()
+        interval = DEFAULT_INTERVAL if args.interval is None else args.interval
         try:
-            payload = metrics.collect(args.method)
+            payload = collect_once(container.metrics(), container.clock(), args.method, interval)
         except SysmonError as error:
             return _fail(f"{args.method} failed: {describe(error)}")
     text = json.dumps(payload, indent=2 if args.pretty else None, ensure_ascii=False)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
     return 0
+
+
+def collect_once(metrics: Any, clock: Any, method: str, interval: float) -> dict[str, Any]:
+    """One answer, as a one-shot caller wants it: a windowed method waits out ``interval``
+    after its baseline, so that its figure means something; the others answer at once."""
+    from sysmon.domain.metrics import WINDOWED_METHODS
+
+    metrics.start()
+    if method in WINDOWED_METHODS:
+        clock.sleep(interval)
+    payload: dict[str, Any] = metrics.collect(method)
+    return payload
 
 
 def _methods() -> int:
@@ -169,12 +288,20 @@ def _serve(settings: Settings, channel: OpenChannel, fake_host: str | None = Non
             _with_fake_host(stack, fake_host, container)
         except ConfigError as error:  # a fake host that cannot be built
             return _fatal(settings.process_id, channel.output_fd, str(error), settings.dialect)
+        sources = []
+        if settings.metrics_listen is not None:
+            from sysmon.app.exporter.wiring import broker_child_endpoint
+
+            endpoint = broker_child_endpoint(container, settings.metrics_listen)
+            stack.callback(endpoint.close)
+            sources.append(endpoint)
         return serve(
             container.server(),
             channel.input_fd,
             container.timers(),
             container.clock(),
             max_message_bytes=settings.max_message_bytes,
+            sources=sources,
         )
 
 
@@ -211,13 +338,35 @@ def _fatal_before_serving(process_id: str, message: str, dialect: str | None) ->
             channel.close()
 
 
+_STEPPERS = "use it with `sysmon exporter` or `sysmon top`"
+
+
+def sim_step_of(args: argparse.Namespace) -> float | None:
+    """``--sim-step``, checked: above 0, and only with ``--fake-host``."""
+    step: float | None = getattr(args, "sim_step", None)
+    if step is None:
+        return None
+    if not step > 0 or step == float("inf"):
+        raise ConfigError(f"--sim-step: expected seconds above 0, not {step:g}")
+    if getattr(args, "fake_host", None) is None:
+        raise ConfigError("--sim-step: simulated time is for a fake host (--fake-host)")
+    return step
+
+
 def _serve_command(args: argparse.Namespace, process_id: str) -> int:
     from sysmon.adapters.unix_socket import DialError
+
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; "
+        return _fatal_before_serving(process_id, message + _STEPPERS, args.dialect)
 
     try:
         settings = apply_overrides(load_settings(args), {"process_id": process_id})
     except ConfigError as error:
         return _fatal_before_serving(process_id, str(error), args.dialect)
+    if args.sim_step is not None:  # nothing in the broker's child would ever step it
+        message = "--sim-step: simulated time moves one step per scrape or frame; " + _STEPPERS
+        return _fatal_before_serving(process_id, message, settings.dialect)
     limiter = _setup_logging(settings)
     try:
         try:
@@ -246,8 +395,12 @@ def _serve_command(args: argparse.Namespace, process_id: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     command = args.command or "serve"
+    misplaced = _misplaced_options(args, command)
+    if misplaced is not None:
+        parser.error(misplaced)
     process_id = process_id_from(os.environ)
     if command == "methods":
         return _methods()
@@ -258,4 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(error))
         _setup_logging(settings)
         return _call(args, settings)
+    if command == "exporter":
+        from sysmon.app.exporter.command import run_exporter
+
+        status: int = run_exporter(args, load_settings, _setup_logging)
+        return status
     return _serve_command(args, process_id)

@@ -48,7 +48,10 @@ class Settings:
     dialect: str = "both"
     transport: str | None = None
     uds_path: str | None = None
+    rootfs_given: bool = field(default=False, compare=False)  # else a tree's rootfs may pair
+    metrics_listen: str | None = None  # the Prometheus endpoint beside the broker; off
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    notices: tuple[str, ...] = field(default=(), compare=False)  # logged at info
 
 
 def _duration(key: str, value: object) -> float:
@@ -56,6 +59,16 @@ def _duration(key: str, value: object) -> float:
         return parse_duration(value)
     except ValueError as error:
         raise ConfigError(f"{key}: bad value {json.dumps(value)}: {error}") from None
+
+
+def _timeout(key: str, value: object) -> float:
+    seconds = _duration(key, value)
+    if seconds <= 0:
+        raise ConfigError(
+            f"{key}: bad value {json.dumps(value)}: must be above 0 (with no time at all, "
+            "every measurement would time out)"
+        )
+    return seconds
 
 
 def _path(key: str, value: object) -> str:
@@ -80,6 +93,18 @@ def _transport(key: str, value: object) -> str:
     return str(value)
 
 
+def _listen(key: str, value: object) -> str:
+    from sysmon.app.exporter.address import AddressError, parse_listen
+
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected HOST:PORT or PORT")
+    try:
+        parse_listen(value)
+    except AddressError as error:
+        raise ConfigError(f"{key}: {error}") from None
+    return value
+
+
 def _positive_int(key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{key}: bad value {json.dumps(value)}: expected a positive integer")
@@ -90,7 +115,7 @@ _KEYS: dict[str, tuple[str, Any]] = {
     "sysmon_cache_duration": ("cache_duration", _duration),
     "sysmon_broker_timeout": ("broker_timeout", _duration),
     "sysmon_broker_retry": ("broker_retry", _duration),
-    "sysmon_disk_timeout": ("disk_timeout", _duration),
+    "sysmon_disk_timeout": ("disk_timeout", _timeout),
     "sysmon_procfs_path": ("procfs_path", _path),
     "sysmon_rootfs_path": ("rootfs_path", _path),
     "sysmon_disk_exclude_fstypes": ("disk_exclude_fstypes", _string_list),
@@ -101,6 +126,7 @@ _KEYS: dict[str, tuple[str, Any]] = {
     "sysmon_max_message_bytes": ("max_message_bytes", _positive_int),
     "sysmon_transport": ("transport", _transport),
     "sysmon_uds_path": ("uds_path", _path),
+    "sysmon_metrics_listen": ("metrics_listen", _listen),
 }
 CONFIG_KEYS = tuple(_KEYS)
 
@@ -113,6 +139,8 @@ def settings_from_mapping(document: Mapping[str, Any]) -> Settings:
         if key in _KEYS:
             name, convert = _KEYS[key]
             values[name] = convert(key, raw)
+            if name == "rootfs_path":
+                values["rootfs_given"] = True
         elif key.startswith("sysmon_"):
             warnings.append(f"unknown config key {key} ignored (known: {', '.join(CONFIG_KEYS)})")
     logging_section = document.get("logging")
@@ -131,8 +159,8 @@ def _logging_values(section: Mapping[str, Any], warnings: list[str]) -> dict[str
         mapped = LOG_LEVELS.get(level.lower()) if isinstance(level, str) else None
         if mapped is None:
             warnings.append(
-                f"logging.level: bad value {json.dumps(level)}: expected debug, info, warn or "
-                "error; using info"
+                f"logging.level: bad value {json.dumps(level)}: expected debug, info, warn, "
+                "warning or error (any case); using info"
             )
         else:
             values["log_level"] = mapped
@@ -175,7 +203,17 @@ def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Setting
     given = {k: v for k, v in overrides.items() if v is not None and k in known}
     if "dialect" in given and given["dialect"] not in DIALECTS:
         raise ConfigError(f"--dialect: bad value {given['dialect']!r}: expected both or jsonrpc")
+    if "rootfs_path" in given:
+        given["rootfs_given"] = True
     return replace(settings, **given)
+
+
+def log_level_name(spelling: str) -> str:
+    """The logging level for any spelling config.json and the command line accept."""
+    level = LOG_LEVELS.get(spelling.lower())
+    if level is None:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)} (any case), not {spelling!r}")
+    return level
 
 
 def process_id_from(environ: Mapping[str, str]) -> str:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as quote
 from typing import Any
 
-from sysmon.domain.errors import SysmonError
-from sysmon.domain.metrics import describe
+from sysmon.domain.errors import SysmonError, describe
 
 STRING_FIELDS: tuple[str, ...] = ("type", "id", "error", "source", "target", "correlation_id")
 _FIELDS = frozenset((*STRING_FIELDS, "payload"))

@@ -13,7 +13,9 @@ A scenario is a JSON file::
      "steps": [{"do": "spawn", "name": "nginx: worker", "state": "R"},
                {"do": "mount", "path": "/data", "fstype": "xfs", "total": 1e12, "used": 4e11}],
      "hang": ["/mnt/nfs"],                mounts whose statvfs never answers
-     "tick": {"seconds": 1, "busy": 50}}  while serving: advance the host so, every 1 s
+     "tick": {"seconds": 1, "busy": 50,   while serving: advance the host so, every 1 s,
+              "steps": [...]},            and play these steps each time
+     "time": {"step": 5}}                 simulated time: 5 s pass per step (see sim_time)
 
 Each step calls the ``FakeHost`` verb named by ``do`` with the other keys as arguments.
 """
@@ -31,10 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sysmon.adapters.deadline import InlineDeadline
+from sysmon.adapters.fake_clock import DEFAULT_EPOCH, FakeClock
 from sysmon.adapters.fake_host import FakeHost
+from sysmon.adapters.fake_host.host import Advancing
 from sysmon.adapters.shipped import host_tree, shipped_hosts
 from sysmon.app.config import ConfigError
 from sysmon.app.container import Container
+from sysmon.app.scenario_check import step_problem
+from sysmon.app.sim_time import SimulatedTime, Tick, run_ticks, tick_count
 from sysmon.domain.models import CPU_COLUMNS
 from sysmon.domain.ports import ClockPort
 
@@ -43,11 +49,14 @@ log = logging.getLogger(__name__)
 VERBS = frozenset({
     "advance", "set_cpu", "reboot", "set_memory", "set_low_watermarks", "set_load", "spawn",
     "spawn_many", "end", "set_process", "add_interface", "remove_interface", "move",
-    "set_counters", "reset_interface", "mount", "unmount", "resize", "set_identity",
-    "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs",
+    "set_counters", "reset_interface", "mount", "unmount", "resize", "set_inodes", "set_identity",
+    "set_os_release", "break_file", "repair", "hide_procfs", "restore_procfs", "fill",
+    "use_cgroups", "set_limits", "add_usage", "throttle", "oom_kill", "raise_pressure",
 })  # fmt: skip
-_KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick"})
-_TICK_KEYS = frozenset({"seconds", "busy", "idle", *CPU_COLUMNS})
+_KEYS = frozenset({"tree", "cpus", "steps", "hang", "tick", "time"})
+_CPU_KEYS = frozenset({"busy", "idle", *CPU_COLUMNS})
+_TICK_KEYS = frozenset({"seconds", "steps", *_CPU_KEYS})
+_TIME_KEYS = frozenset({"step", "start"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,16 @@ class Scenario:
     cpus: int = 2
     steps: list[dict[str, Any]] = field(default_factory=list)
     hang: list[str] = field(default_factory=list)
-    tick: dict[str, Any] | None = None
+    tick: Tick | None = None
+    step: float | None = None  # simulated time: seconds per step; None: real time
+    start: float = DEFAULT_EPOCH  # simulated time: the clock's epoch at the start
+
+    def with_step(self, step: float | None) -> Scenario:
+        """The scenario in simulated time of ``step`` seconds (None: as the file says)."""
+        if step is None:
+            return self
+        return Scenario(self.origin, self.tree, self.cpus, self.steps, self.hang, self.tick,
+                        step, self.start)  # fmt: skip
 
 
 class WallCalendar:
@@ -102,21 +120,26 @@ def read_scenario(source: str) -> Scenario:
     tree = document.get("tree")
     if tree is not None:
         tree = _scenario_tree(source, tree)
-    tick = document.get("tick")
-    if tick is not None and not (
-        isinstance(tick, dict) and _positive(tick.get("seconds")) and _TICK_KEYS.issuperset(tick)
-    ):
+    cpus, steps, hang = (document.get(k, d) for k, d in (("cpus", 2), ("steps", []), ("hang", [])))
+    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+        raise ConfigError(f"--fake-host {source}: cpus is {json.dumps(cpus)}, expected an "
+                          "integer above 0")  # fmt: skip
+    if not isinstance(steps, list):
+        raise ConfigError(f"--fake-host {source}: steps is {json.dumps(steps)}, expected a list")
+    if not (isinstance(hang, list) and all(isinstance(m, str) for m in hang)):
         raise ConfigError(
-            f'--fake-host {source}: tick is {{"seconds": s above 0, and CPU ticks among '
-            f"{', '.join(sorted(_TICK_KEYS - {'seconds'}))}}}"
+            f"--fake-host {source}: hang is {json.dumps(hang)}, expected a list of mount points"
         )
+    step, start = _time(source, document.get("time"))
     return Scenario(
         origin=source,
         tree=tree,
-        cpus=int(document.get("cpus", 2)),
-        steps=list(document.get("steps", [])),
-        hang=[str(mount) for mount in document.get("hang", [])],
-        tick=tick,
+        cpus=cpus,
+        steps=steps,
+        hang=hang,
+        tick=_tick(source, document.get("tick")),
+        step=step,
+        start=start,
     )
 
 
@@ -135,13 +158,51 @@ def _scenario_tree(source: str, tree: object) -> str:
     )
 
 
+def _tick(source: str, tick: object) -> Tick | None:
+    if tick is None:
+        return None
+    if not (
+        isinstance(tick, dict)
+        and _positive(tick.get("seconds"))
+        and _TICK_KEYS.issuperset(tick)
+        and isinstance(tick.get("steps", []), list)
+    ):
+        raise ConfigError(
+            f'--fake-host {source}: tick is {{"seconds": s above 0, "steps": [...] (optional), '
+            f"and CPU ticks among {', '.join(sorted(_CPU_KEYS))}}}"
+        )
+    ticks = {key: value for key, value in tick.items() if key in _CPU_KEYS}
+    return Tick(float(tick["seconds"]), ticks, list(tick.get("steps", [])))
+
+
+def _time(source: str, time: object) -> tuple[float | None, float]:
+    """``"time": {"step": s, "start": epoch}``: simulated time; absent: real time."""
+    if time is None:
+        return None, DEFAULT_EPOCH
+    if not (
+        isinstance(time, dict)
+        and _TIME_KEYS.issuperset(time)
+        and _positive(time.get("step"))
+        and (_positive(time.get("start")) or "start" not in time)
+    ):
+        raise ConfigError(
+            f'--fake-host {source}: time is {{"step": seconds above 0, "start": epoch '
+            f"seconds (optional)}}"
+        )
+    return float(time["step"]), float(time.get("start", DEFAULT_EPOCH))
+
+
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
-def build_host(scenario: Scenario, root: str, clock: ClockPort) -> FakeHost:
-    """The scenario's host written under ``root``, its steps played."""
-    calendar = WallCalendar(clock)
+def build_host(
+    scenario: Scenario, root: str, clock: ClockPort, *, calendar: Advancing | None = None
+) -> FakeHost:
+    """The scenario's host written under ``root``, its steps played; its calendar is
+    ``calendar`` (simulated time's clock), else ``clock`` as it runs by itself.
+    """
+    calendar = calendar or WallCalendar(clock)
     try:
         if scenario.tree is not None:
             host = FakeHost.from_tree(scenario.tree, root, clock=calendar)
@@ -161,21 +222,48 @@ def play(host: FakeHost, step: object, where: str) -> None:
         raise ConfigError(f"{where}: expected {{\"do\": verb, ...}} with a verb among "
                           f"{', '.join(sorted(VERBS))}")  # fmt: skip
     arguments = {key: value for key, value in step.items() if key != "do"}
+    problem = step_problem(getattr(host, step["do"]), arguments)
+    if problem is not None:
+        raise ConfigError(f"{where} ({step['do']}): {problem}")
     try:
         getattr(host, step["do"])(**arguments)
     except (TypeError, ValueError, KeyError, OSError) as error:
         raise ConfigError(f"{where} ({step['do']}): {error}") from None
 
 
+@dataclass
+class FakeHostSession:
+    """A fake host being served, and its simulated time (None when it runs in real time)."""
+
+    host: FakeHost
+    time: SimulatedTime | None
+
+
 @contextmanager
-def fake_host_mode(source: str | None, container: Container) -> Iterator[FakeHost | None]:
-    """Serve ``source`` through ``container`` for the block (nothing when it is None)."""
-    if source is None:
-        yield None
-        return
-    scenario = read_scenario(source)
+def fake_host_session(
+    source: str, container: Container, *, sim_step: float | None = None
+) -> Iterator[FakeHostSession]:
+    """Serve ``source`` through ``container`` for the block.
+
+    ``sim_step`` (``--sim-step``) puts the scenario in simulated time, or changes its
+    step: the container's clock becomes a ``FakeClock`` that only ``session.time.step()``
+    moves. Otherwise a scenario with a ``tick`` runs in real time on a thread.
+    """
+    scenario = read_scenario(source).with_step(sim_step)
+    simulated: SimulatedTime | None = None
     with tempfile.TemporaryDirectory(prefix="sysmon-fake-host-") as directory:
-        host = build_host(scenario, f"{directory}/host", container.clock())
+        root = f"{directory}/host"
+        if scenario.step is not None:
+            try:
+                tick_count(scenario.step, scenario.tick)
+            except ValueError as error:
+                raise ConfigError(f"--fake-host {scenario.origin}: {error}") from None
+            fake_clock = FakeClock(start_epoch=scenario.start)
+            host = build_host(scenario, root, fake_clock, calendar=fake_clock)
+            simulated = SimulatedTime(host, fake_clock, scenario.step, scenario.tick, play)
+            container.clock.override(fake_clock)
+        else:
+            host = build_host(scenario, root, container.clock())
         deadline = InlineDeadline()
         for mount in scenario.hang:
             deadline.hang(mount)
@@ -184,33 +272,47 @@ def fake_host_mode(source: str | None, container: Container) -> Iterator[FakeHos
         container.deadline.override(deadline)
         log.info("serving the fake host %s from %s", scenario.origin, host.root)
         stop = threading.Event()
-        ticker = _start_ticker(host, scenario.tick, stop)
+        ticker = None if simulated is not None else _start_ticker(host, scenario.tick, stop)
         try:
-            yield host
+            yield FakeHostSession(host, simulated)
         finally:
             stop.set()
             if ticker is not None:
                 ticker.join()
 
 
+@contextmanager
+def fake_host_mode(source: str | None, container: Container) -> Iterator[FakeHost | None]:
+    """Serve ``source`` through ``container`` for the block (nothing when it is None),
+    in real time: the broker child's form, where nothing would step simulated time.
+    """
+    if source is None:
+        yield None
+        return
+    with fake_host_session(source, container) as session:
+        if session.time is not None:
+            raise ConfigError(
+                f"--fake-host {source}: simulated time moves one step per scrape or frame; "
+                "serve it with `sysmon exporter` or `sysmon top`"
+            )
+        yield session.host
+
+
 def _start_ticker(
-    host: FakeHost, tick: dict[str, Any] | None, stop: threading.Event
+    host: FakeHost, tick: Tick | None, stop: threading.Event
 ) -> threading.Thread | None:
     if tick is None:
         return None
-    ticks = {key: value for key, value in tick.items() if key != "seconds"}
     thread = threading.Thread(
-        target=run_ticks, args=(host, float(tick["seconds"]), ticks, stop),
-        name="sysmon-fake-host-tick", daemon=True,
-    )  # fmt: skip
+        target=_tick_safely, args=(host, tick, stop), name="sysmon-fake-host-tick", daemon=True
+    )
     thread.start()
     return thread
 
 
-def run_ticks(host: FakeHost, seconds: float, ticks: dict[str, Any], stop: threading.Event) -> None:
-    """Advance the host every ``seconds`` of real time until ``stop`` is set.
-
-    Files are replaced whole, so the service never reads one half written.
-    """
-    while not stop.wait(seconds):
-        host.advance(seconds, **ticks)
+def _tick_safely(host: FakeHost, tick: Tick, stop: threading.Event) -> None:
+    """The ticker thread: a tick step that fails is logged, and the host stops ticking."""
+    try:
+        run_ticks(host, tick, play, stop)
+    except ConfigError as error:
+        log.error("the fake host stops ticking: %s", error)

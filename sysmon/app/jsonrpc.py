@@ -13,8 +13,7 @@ from json.encoder import encode_basestring_ascii as quote
 from typing import Any
 
 from sysmon.app.envelope import encode_json, json_type
-from sysmon.domain.errors import SysmonError
-from sysmon.domain.metrics import describe
+from sysmon.domain.errors import SysmonError, describe
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600

@@ -17,6 +17,8 @@ class TTLCache(Generic[T]):
         self._clock = clock
         self._ttl = ttl
         self._entries: dict[str, tuple[float, T]] = {}
+        self.hits = 0  # lookups answered from the cache
+        self.misses = 0  # lookups that found nothing fresh
 
     @property
     def ttl(self) -> float:
@@ -25,7 +27,9 @@ class TTLCache(Generic[T]):
     def get(self, key: str) -> T | None:
         entry = self._entries.get(key)
         if entry is None or self._clock.monotonic() - entry[0] >= self._ttl:
+            self.misses += 1
             return None
+        self.hits += 1
         return entry[1]
 
     def put(self, key: str, value: T) -> T:

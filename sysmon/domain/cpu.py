@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import sub
 
 from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
 from sysmon.domain.ports import ClockPort, ProcfsPort
-from sysmon.domain.window import MIN_WINDOW_SECONDS, Window, WindowSampler
 
+MIN_WINDOW_SECONDS = 0.1
+# A cgroup's CPU seconds and where they were read, taken with each sample of /proc/stat.
+CgroupCounter = Callable[[], "tuple[bytes, float] | None"]
 _IDLE, _IOWAIT, _GUEST, _GUEST_NICE = 3, 4, 8, 9
 
 
@@ -32,45 +35,79 @@ def usage_percent(before: CpuTimes, after: CpuTimes) -> float:
 @direct_init
 @dataclass(frozen=True, slots=True)
 class CpuSample:
-    """One read of the aggregate cpu line, with when it was taken."""
+    """One read of the aggregate cpu line, with when it was taken, and the cgroup's
+    CPU seconds read with it (with the directory they came from), when there are any.
+    """
 
     times: CpuTimes
     monotonic: float
     epoch: float
+    cgroup: tuple[bytes, float] | None = None
 
 
 @direct_init
 @dataclass(frozen=True, slots=True)
 class CpuWindow:
-    """Usage between two samples; ``latest`` is the newer one."""
+    """Usage between two samples; ``latest`` is the newer one. ``cgroup_seconds`` is the
+    CPU time sysmon's cgroup used meanwhile, None unless both samples read the same one.
+    """
 
     usage_percent: float
     seconds: float
     latest: CpuSample
+    cgroup_seconds: float | None = None
 
 
 class CpuSampler:
-    """The aggregate cpu line over a window of at least 100 ms (see ``WindowSampler``)."""
+    """Keeps the previous sample so that each answer covers a window of at least 100 ms.
+
+    A baseline is taken at start. A request within 100 ms of the baseline waits out the
+    rest (through the clock port) the first time; after that it is answered with the
+    last complete window, so rapid requests never block and never see a tiny window.
+    """
 
     def __init__(
-        self, procfs: ProcfsPort, clock: ClockPort, min_window: float = MIN_WINDOW_SECONDS
+        self,
+        procfs: ProcfsPort,
+        clock: ClockPort,
+        min_window: float = MIN_WINDOW_SECONDS,
+        cgroup: CgroupCounter | None = None,
     ) -> None:
-        self._samples = WindowSampler(lambda: procfs.kernel_stat().cpu, clock, min_window)
-        self._seen: Window[CpuTimes] | None = None
+        self._procfs = procfs
+        self._clock = clock
+        self._min_window = min_window
+        self._cgroup = cgroup
+        self._baseline: CpuSample | None = None
         self._last: CpuWindow | None = None
+
+    def _sample(self) -> CpuSample:
+        times = self._procfs.kernel_stat().cpu
+        cgroup = None if self._cgroup is None else self._cgroup()
+        return CpuSample(times, self._clock.monotonic(), self._clock.time(), cgroup)
 
     def start(self) -> None:
         """Take the baseline sample; failures are left for the first request to report."""
-        self._samples.start()
+        try:
+            self._baseline = self._sample()
+        except Exception:
+            self._baseline = None
 
     def window(self) -> CpuWindow:
-        window = self._samples.window()
-        if window is not self._seen or self._last is None:
-            after = window.after
-            latest = CpuSample(after.value, after.monotonic, after.epoch)
-            usage = usage_percent(window.before.value, after.value)
-            self._last = CpuWindow(usage, window.seconds, latest)
-            self._seen = window
+        if self._baseline is None:
+            self._baseline = self._sample()
+        elapsed = self._clock.monotonic() - self._baseline.monotonic
+        if elapsed < self._min_window:
+            if self._last is not None:
+                return self._last
+            self._clock.sleep(self._min_window - elapsed)
+        current = self._sample()
+        before = self._baseline
+        usage = usage_percent(before.times, current.times)
+        cgroup = None
+        if before.cgroup and current.cgroup and before.cgroup[0] == current.cgroup[0]:
+            cgroup = max(current.cgroup[1] - before.cgroup[1], 0.0)
+        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current, cgroup)
+        self._baseline = current
         return self._last
 
 

@@ -82,22 +82,54 @@ def _reason(error: BaseException, timeout: float) -> str:
     return str(error) or type(error).__name__
 
 
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One mount of real storage: its statvfs figures, or why it could not be measured."""
+
+    mount: Mount
+    name: str  # display_path(mount.path)
+    usage: FsUsage | None
+    reason: str | None = None
+
+
+def measure(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> list[Measured]:
+    """Each selected mount measured under the deadline; zero-size ones (but ``/``) left out.
+
+    All mounts go to the deadline in one hand-off, each keeping its own deadline: a
+    hand-off to a worker thread costs more than the statvfs itself.
+    """
+    mounts = policy.select(procfs.mounts())
+    names = [display_path(mount.path) for mount in mounts]
+    outcomes = deadline.call_each(
+        [
+            (name, partial(procfs.fs_usage, mount.path))
+            for name, mount in zip(names, mounts, strict=True)
+        ],
+        policy.timeout,
+    )
+    measured: list[Measured] = []
+    for name, mount, outcome in zip(names, mounts, outcomes, strict=True):
+        if isinstance(outcome, (OSError, ValueError)):  # TimeoutError is an OSError
+            measured.append(Measured(mount, name, None, _reason(outcome, policy.timeout)))
+            continue
+        if isinstance(outcome, BaseException):
+            raise outcome
+        usage: FsUsage = outcome
+        if usage.total == 0 and mount.path != ROOT:
+            continue
+        measured.append(Measured(mount, name, usage))
+    return measured
+
+
 def disk_payload(procfs: ProcfsPort, deadline: DeadlinePort, policy: DiskPolicy) -> JSONDict:
     """RPCGetDiskUsage: ``disk`` by mount point, and ``unavailable`` for those not measured."""
     disk: JSONDict = {}
     unavailable: dict[str, str] = {}
-    for mount in policy.select(procfs.mounts()):
-        name = display_path(mount.path)
-        try:
-            usage: FsUsage = deadline.call(
-                name, partial(procfs.fs_usage, mount.path), policy.timeout
-            )
-        except (OSError, ValueError) as error:  # TimeoutError is an OSError
-            unavailable[name] = _reason(error, policy.timeout)
-            continue
-        if usage.total == 0 and mount.path != ROOT:
-            continue
-        disk[name] = usage_entry(usage, mount.fstype)
+    for item in measure(procfs, deadline, policy):
+        if item.usage is None:
+            unavailable[item.name] = item.reason or "unavailable"
+        else:
+            disk[item.name] = usage_entry(item.usage, item.mount.fstype)
     payload: JSONDict = {"disk": disk}
     if unavailable:
         payload["unavailable"] = unavailable

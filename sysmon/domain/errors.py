@@ -11,6 +11,11 @@ class SysmonError(Exception):
     code: ClassVar[str] = "InternalError"
 
 
+def describe(error: SysmonError) -> str:
+    """``InternalError: /proc/stat: no cpu line``, the form every error takes on the wire."""
+    return f"{error.code}: {error}"
+
+
 class ServiceUnavailable(SysmonError):
     """The procfs root cannot be read at all (missing, not mounted, permission denied)."""
 

@@ -108,6 +108,23 @@ class KernelStat:
     procs_blocked: int | None = None  # Linux >= 2.5.45
 
 
+@dataclass(frozen=True, slots=True)
+class CpuStat:
+    """/proc/stat in full: what ``KernelStat`` holds, each CPU's times, the kernel's counters.
+
+    ``per_cpu`` maps a CPU's number (``cpu3`` is 3) to its times, in the file's order;
+    an offline CPU has no line, so the numbers can have gaps. ``context_switches``
+    (``ctxt``), ``forks`` (``processes``) and ``interrupts`` (the first number of
+    ``intr``, the total since boot) are None where the file lacks the line.
+    """
+
+    stat: KernelStat
+    per_cpu: dict[int, CpuTimes]
+    context_switches: int | None = None
+    forks: int | None = None
+    interrupts: int | None = None
+
+
 @direct_init
 @dataclass(frozen=True, slots=True)
 class LoadAvg:
@@ -137,23 +154,39 @@ class Mount:
 
     ``path`` is the mount point with octal escapes decoded, as raw bytes, so that a
     name that is not UTF-8 can still be measured; ``device`` is mountinfo's
-    ``major:minor`` (the source column where only /proc/mounts exists).
+    ``major:minor`` (the source column where only /proc/mounts exists). ``root`` is the
+    directory of the filesystem mounted there (mountinfo's 4th field, decoded; a cgroup
+    mount inside a container shows the container's cgroup). ``mount_options`` are the
+    per-mount options, ``super_options`` the filesystem's own (where a v1 cgroup
+    names its controllers); /proc/mounts has one options column, given as both.
     """
 
     path: bytes
     fstype: str
     device: str
     source: str
+    root: bytes = b"/"
+    mount_options: str = ""
+    super_options: str = ""
 
 
 @direct_init
 @dataclass(frozen=True, slots=True)
 class FsUsage:
-    """statvfs figures in bytes, as ``df`` derives them."""
+    """statvfs figures in bytes, as ``df`` derives them, and its inode counts and flag.
+
+    ``free`` is what an unprivileged user may still write (``f_bavail``); the blocks
+    reserved for root are ``total - used - free``. ``files`` and ``files_free`` are
+    ``f_files`` and ``f_ffree`` (0 on filesystems without fixed inodes, such as btrfs),
+    None where the source cannot tell; ``readonly`` is ``f_flag & ST_RDONLY``.
+    """
 
     total: int
     used: int
     free: int
+    files: int | None = None
+    files_free: int | None = None
+    readonly: bool = False
 
 
 @direct_init
@@ -183,12 +216,19 @@ class ProcessTally:
 @direct_init
 @dataclass(frozen=True, slots=True)
 class KernelIdentity:
-    """/proc/sys/kernel/{hostname,osrelease,ostype,arch}; ``arch`` is Linux >= 5.x only."""
+    """/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}.
+
+    ``arch`` is Linux >= 5.x only; ``version`` (the build string ``uname -v`` prints)
+    and ``domainname`` (the NIS domain, ``(none)`` where unset) are None where the
+    file is absent.
+    """
 
     hostname: str
     osrelease: str
     ostype: str
     arch: str | None
+    version: str | None = None
+    domainname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +238,30 @@ class HostFacts:
     user_hz: int = 100
     page_size: int = 4096
     machine: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupLine:
+    """One line of /proc/self/cgroup: ``4:memory:/path`` (v1) or ``0::/path`` (v2).
+
+    ``controllers`` is empty on the v2 line; a named v1 hierarchy shows as
+    ``name=systemd``. ``path`` is as the kernel writes it (unescaped: it may hold spaces
+    and colons, and a removed cgroup ends in `` (deleted)``).
+    """
+
+    hierarchy: int
+    controllers: tuple[str, ...]
+    path: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PressureLine:
+    """One line of a pressure file: ``some avg10=0.12 avg60=0.05 avg300=0.01 total=12345``.
+
+    The averages are percentages as written; ``total_us`` is the stall time in µs.
+    """
+
+    avg10: float
+    avg60: float
+    avg300: float
+    total_us: int

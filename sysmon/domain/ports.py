@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sysmon.domain.models import (
+    CgroupLine,
+    CpuStat,
     FsUsage,
     KernelIdentity,
     KernelStat,
     LoadAvg,
     Mount,
     NetDev,
+    PressureLine,
     ProcessTally,
     Uptime,
 )
@@ -25,7 +28,13 @@ class ProcfsPort(Protocol):
     ``ProcfsFormatError`` (an ``InternalError``) when a file does not parse.
     """
 
-    def kernel_stat(self) -> KernelStat: ...
+    def kernel_stat(self) -> KernelStat:
+        """What every request needs of /proc/stat (the per-CPU lines only counted)."""
+        ...
+
+    def cpu_stat(self) -> CpuStat:
+        """/proc/stat in full: the same, plus each CPU's times and the kernel's counters."""
+        ...
 
     def meminfo(self) -> dict[str, int]:
         """/proc/meminfo in bytes (``kB`` lines × 1024; unitless lines as written)."""
@@ -53,6 +62,37 @@ class ProcfsPort(Protocol):
 
     def os_release(self) -> dict[str, str] | None:
         """<rootfs>/etc/os-release (or usr/lib/os-release) as a dict; None when absent."""
+        ...
+
+    # Cgroup files are read under the rootfs at ``directory/name``, the directory being
+    # a path on the host (``/sys/fs/cgroup/memory/docker/…``). Each returns None when the
+    # file is absent, and raises ``ProcfsFormatError`` naming it when it cannot be read
+    # (permission denied, EOPNOTSUPP) or parsed.
+
+    def self_cgroup(self) -> list[CgroupLine] | None:
+        """/proc/self/cgroup; None on a kernel without cgroups."""
+        ...
+
+    def cgroup_limit(self, directory: bytes, name: str) -> int | None:
+        """A one-value file (``memory.max``, ``pids.current`` …); None also for ``max``/``-1``."""
+        ...
+
+    def cgroup_keyed(self, directory: bytes, name: str) -> dict[str, int] | None:
+        """A flat-keyed file: ``memory.stat``, ``cpu.stat``, ``memory.events`` …"""
+        ...
+
+    def cgroup_cpu_max(self, directory: bytes) -> tuple[int | None, int] | None:
+        """v2 ``cpu.max`` as (quota µs or None for ``max``, period µs)."""
+        ...
+
+    def cgroup_cpu_count(self, directory: bytes, name: str) -> int | None:
+        """How many CPUs a cpuset list file names (``0-3,8`` is 5)."""
+        ...
+
+    def pressure(
+        self, resource: str, directory: bytes | None = None
+    ) -> dict[str, PressureLine] | None:
+        """/proc/pressure/<resource>, or the cgroup's ``<resource>.pressure``: by line kind."""
         ...
 
 
@@ -103,3 +143,13 @@ class DeadlinePort(Protocol):
     """
 
     def call(self, key: str, fn: Callable[[], Any], timeout: float) -> Any: ...
+
+    def call_each(
+        self, calls: Sequence[tuple[str, Callable[[], Any]]], timeout: float
+    ) -> list[Any]:
+        """All the calls in one hand-off, each with its own ``timeout``.
+
+        Returns each call's result or the exception it raised (``TimeoutError`` for one
+        that hung, which alone times out: the calls after it are still measured).
+        """
+        ...

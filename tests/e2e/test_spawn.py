@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from spawned import read_line
 
 from sysmon.adapters.fake_broker import read_transcript
 from sysmon.domain.metrics import METHODS
@@ -155,7 +156,7 @@ class Broker:
     def kill(self):
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
+            self.process.wait(timeout=GUARD)
 
 
 @pytest.fixture
@@ -205,7 +206,9 @@ def test_pipelined_requests_are_each_answered_once(spawn, channel, answers):
         assert (reply["type"], reply["id"]) == ("response", METHODS[n % len(METHODS)])
         assert (reply["source"], reply["target"]) == ("sysmon", "access")
     sys_metrics = [r["payload"] for r in answered if r["id"] == "RPCGetSysMetrics"]
-    assert len(sys_metrics) == 12
+    assert len(sys_metrics) == sum(
+        METHODS[n % len(METHODS)] == "RPCGetSysMetrics" for n in range(100)
+    )
     if answers:
         assert all(p["message_stats"] == STATS_EXCHANGE.reply["payload"] for p in sys_metrics)
     else:
@@ -244,12 +247,17 @@ def test_sigterm_sends_the_shutdown_event_and_exits_0(spawn, channel):
 
 
 @pytest.mark.parametrize("channel", ["stdio", "fds"])
-def test_end_of_input_answers_the_waiting_request_and_exits_0(spawn, channel):
+def test_end_of_input_answers_the_waiting_request_and_exits_0(spawn, channel, tmp_path):
+    # The broker timeout is longer than the test: only the end of input can answer c-1.
+    (tmp_path / "config.json").write_text('{"sysmon_broker_timeout": "10m"}')
     broker = spawn(channel, answers=False)
     broker.receive(1)
     broker.send(request("RPCGetSysMetrics", "c-1"))
     assert broker.queried.wait(GUARD)  # the query is out: the request waits on the broker
-    assert broker.inbox.empty()
+    broker.send(request("RPCGetUptime", "c-2"))
+    # Replies go out in order: had c-1 been answered, it would have come before c-2.
+    (uptime,) = broker.receive(1)
+    assert (uptime["id"], uptime["correlation_id"]) == ("RPCGetUptime", "c-2")
     broker.close_input()
     (reply,) = broker.receive(1)
     assert (reply["type"], reply["correlation_id"]) == ("response", "c-1")
@@ -260,7 +268,7 @@ def test_end_of_input_answers_the_waiting_request_and_exits_0(spawn, channel):
 
 def test_stdout_closed_by_the_reader_ends_quietly_with_0(spawn):
     broker = spawn("stdio", reader=False)  # no thread may hold the reading end open
-    assert json.loads(broker.output.readline())["id"] == "subprocess_ready"
+    assert json.loads(read_line(broker.output.fileno(), GUARD))["id"] == "subprocess_ready"
     broker.output.close()  # the broker's reading end is gone
     broker.send(*(request("RPCGetUptime", f"c-{n}") for n in range(20)))
     assert broker.process.wait(timeout=GUARD) == 0

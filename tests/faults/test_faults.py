@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import need, need_root, need_tool
 from pyfakefs import fake_filesystem
-from spawned import sysmon_executable
+from spawned import interpreter_runs_as, sysmon_command_for_any_user, sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline, ThreadDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -46,7 +47,7 @@ def spawn(
     workdir: Path, *args: str, tree: Path = HOST, wrapper: tuple[str, ...] = ()
 ) -> subprocess.Popen:
     command = [
-        sysmon_executable(),
+        *(for_any_user() if wrapper else [sysmon_executable()]),
         "--procfs",
         str(tree / "proc"),
         "--rootfs",
@@ -68,13 +69,18 @@ def without_coverage() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
 
 
+def for_any_user() -> list[str]:
+    """This checkout's sysmon, runnable by uid 65534 wherever the clone is."""
+    need(interpreter_runs_as(as_user(NOBODY)),
+         f"the interpreter behind {sys.executable} cannot be run by uid {NOBODY}")  # fmt: skip
+    return sysmon_command_for_any_user()
+
+
 def as_user(uid: int) -> tuple[str, ...]:
     """A command prefix that runs the rest as ``uid`` (its own group, no other groups)."""
     if uid == os.geteuid():
         return ()
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv(1) is not installed")
-    return ("setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--")
+    return (need_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--")
 
 
 def request(method: str, cid: str) -> bytes:
@@ -315,11 +321,10 @@ def test_a_real_process_that_exits_after_the_listing_is_skipped(tmp_path):
 
 
 def _run_if_namespaces_work(command: list[str]) -> subprocess.CompletedProcess[str]:
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare(1) is not installed")
+    need_tool("unshare")
     result = subprocess.run(command, capture_output=True, text=True, timeout=GUARD, check=False)
-    if result.returncode != 0 and "unshare failed" in result.stderr:
-        pytest.skip(f"no namespaces here: {result.stderr.strip()}")
+    namespaces = result.returncode == 0 or "unshare failed" not in result.stderr
+    need(namespaces, f"no namespaces here: {result.stderr.strip()}")
     assert result.returncode == 0, result.stderr
     return result
 
@@ -371,8 +376,8 @@ def pids(tree: Path) -> list[Path]:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
 def test_an_unprivileged_sysmon_counts_only_the_processes_it_can_read():
+    need_root("to start a process as another uid")
     with shared_tree_copy() as base:
         tree = base / "host"
         everyone = pids(tree)
@@ -402,8 +407,8 @@ def test_an_unprivileged_sysmon_counts_only_the_processes_it_can_read():
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
 def test_an_unprivileged_sysmon_names_a_mount_it_may_not_reach_in_unavailable():
+    need_root("to start a process as another uid")
     base = Path(tempfile.mkdtemp(prefix="sysmon-faults-"))
     try:
         base.chmod(0o755)
@@ -430,26 +435,25 @@ def test_an_unprivileged_sysmon_names_a_mount_it_may_not_reach_in_unavailable():
 
 @pytest.mark.live
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a procfs")
 def test_under_hidepid_2_an_unprivileged_sysmon_sees_only_itself(tmp_path):
     """A real procfs mounted hidepid=2 in a mount and PID namespace of its own holds two
     processes: a root shell (pid 1) and sysmon as nobody, which sees itself alone. It
     still answers every method: the mount table falls back to /proc/self/mountinfo."""
+    need_root("to mount a procfs")
+    unshare, setpriv = need_tool("unshare"), need_tool("setpriv")
     mountpoint = Path(tempfile.mkdtemp(prefix="sysmon-hidepid-"))
     try:
         mountpoint.chmod(0o755)
         script = (
             'mount -t proc -o hidepid=2 proc "$0" || exit 97; '
-            "setpriv --reuid=65534 --regid=65534 --clear-groups -- "
+            f"{setpriv} --reuid=65534 --regid=65534 --clear-groups -- "
             '"$@"; status=$?; ls "$0" >&2; exit $status'
         )  # sh stays pid 1, as root, for sysmon to be hidden from
         command = [
-            "unshare", "--pid", "--fork", "--mount", "--propagation", "private",
+            unshare, "--pid", "--fork", "--mount", "--propagation", "private",
             "sh", "-c", script, str(mountpoint),
-            sysmon_executable(), "--procfs", str(mountpoint),
+            *for_any_user(), "--procfs", str(mountpoint),
         ]  # fmt: skip
-        if shutil.which("unshare") is None or shutil.which("setpriv") is None:
-            pytest.skip("unshare(1) or setpriv(1) is not installed")
         methods = [*METHODS]
         batch = b"".join(request(m, f"c-{n}") for n, m in enumerate(methods))
         child = subprocess.Popen(
@@ -463,8 +467,8 @@ def test_under_hidepid_2_an_unprivileged_sysmon_sees_only_itself(tmp_path):
         stdout, stderr = child.communicate(batch, timeout=GUARD)
     finally:
         mountpoint.rmdir()
-    if child.returncode != 0 and (b"unshare failed" in stderr or child.returncode == 97):
-        pytest.skip(f"cannot mount a procfs here: {stderr.decode(errors='replace').strip()}")
+    mounted = child.returncode == 0 or (b"unshare failed" not in stderr and child.returncode != 97)
+    need(mounted, f"cannot mount a procfs here: {stderr.decode(errors='replace').strip()}")
     assert child.returncode == 0, stderr
     assert_quiet(stderr)
     listed_as_root = [name for name in stderr.decode().split() if name.isdigit()]

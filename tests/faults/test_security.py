@@ -8,7 +8,7 @@
   config and its own code, and starts no process: shown by listing a directory before
   and after a run, and by a Python audit hook (PEP 578) in a child that serves
   requests naming paths and commands.
-- It runs unprivileged: as uid 65534 on the real /proc it answers all nine methods.
+- It runs unprivileged: as uid 65534 on the real /proc it answers all eleven methods.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spawned import sysmon_executable
+from needs import need, need_root, need_tool
+from spawned import interpreter_runs_as, sysmon_command_for_any_user, sysmon_executable
 
 from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_clock import FakeClock
@@ -357,10 +358,13 @@ def test_the_service_opens_only_its_roots_config_and_log_and_starts_no_process(t
 
 @pytest.mark.live
 @pytest.mark.e2e
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to start a process as another uid")
 def test_as_nobody_on_the_real_proc_every_method_answers():
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv(1) is not installed")
+    need_root("to start a process as another uid")
+    setpriv = need_tool("setpriv")
+    nobody = (setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--")
+    need(interpreter_runs_as(nobody),
+         f"the interpreter behind {sys.executable} cannot be run by uid 65534")  # fmt: skip
+    command = sysmon_command_for_any_user()
     workdir = Path(tempfile.mkdtemp(prefix="sysmon-nobody-"))
     try:
         workdir.chmod(0o755)
@@ -375,8 +379,7 @@ def test_as_nobody_on_the_real_proc_every_method_answers():
             lines.append(json.dumps(message).encode())
             lines.append(json.dumps({"jsonrpc": "2.0", "id": number, "method": method}).encode())
         child = subprocess.Popen(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-             sysmon_executable(), "--log-level", "debug"],
+            [*nobody, *command, "--log-level", "debug"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

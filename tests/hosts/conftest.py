@@ -27,6 +27,7 @@ import pytest
 
 from sysmon.adapters.deadline import InlineDeadline
 from sysmon.adapters.fake_clock import FakeClock
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.metrics import MetricsService
@@ -87,7 +88,9 @@ def map_tree(fs: Any, name: str) -> JSONDict:
     for point, figures in sorted(facts["mounts"].items()):
         if not expressible(point):
             continue
-        directory = ROOTFS + point.rstrip("/")
+        # With its drive: under Windows emulation pyfakefs would otherwise make the mount
+        # point a second, empty tree beside the mapped files.
+        directory = fs.absnormpath(ROOTFS + point.rstrip("/"))
         device = fs.add_mount_point(directory, total_size=figures["total"])
         # A new device holds nothing (the mapped files' sizes are not counted): used is
         # exactly host.json's, and pyfakefs derives free = total − used.
@@ -107,7 +110,7 @@ def open_host(fs: Any) -> Callable[..., Host]:
         clock = FakeClock()  # epoch 1795766400.0 (2026-11-27T00:00:00Z), monotonic 1000.0
         deadline = InlineDeadline()
         service = MetricsService(
-            ProcfsReader(PROC, ROOTFS),
+            ProcfsReader(PROC, ROOTFS, fakefs_statvfs(fs)),
             clock,
             deadline,
             HostFacts(

@@ -869,13 +869,15 @@ def test_sys_metrics_fails_without_a_cpu_line(open_host, tree):
             host.call(method)
 
 
-def test_the_nine_methods_are_those_covered_here():
+def test_the_eleven_methods_are_those_covered_here():
     assert sorted(METHODS) == [
         "RPCCPUUsage",
+        "RPCGetContainerInfo",
         "RPCGetDiskUsage",
         "RPCGetLoadAverage",
         "RPCGetMemoryInfo",
         "RPCGetNetworkStats",
+        "RPCGetPressure",
         "RPCGetProcessStats",
         "RPCGetSysMetrics",
         "RPCGetSystemInfo",
@@ -895,8 +897,10 @@ def sysmon(*args, cwd):
 
 
 def tree_options(tree):
-    return ["--procfs", str(REPO / "sysmon/hosts" / tree / "proc"),
-            "--rootfs", str(REPO / "sysmon/hosts" / tree / "rootfs")]  # fmt: skip
+    """The tree's roots; a tree without a rootfs/ (no os-release) is given its procfs alone."""
+    rootfs = REPO / "sysmon/hosts" / tree / "rootfs"
+    options = ["--procfs", str(REPO / "sysmon/hosts" / tree / "proc")]
+    return [*options, "--rootfs", str(rootfs)] if rootfs.is_dir() else options
 
 
 @pytest.mark.e2e
@@ -921,5 +925,6 @@ def test_command_line_unknown_method(tmp_path, tree):
     assert done.stderr == (
         "sysmon: unknown method 'RPCGetNothing'; known methods: RPCGetSysMetrics, "
         "RPCGetDiskUsage, RPCGetNetworkStats, RPCGetMemoryInfo, RPCGetLoadAverage, "
-        "RPCGetUptime, RPCCPUUsage, RPCGetProcessStats, RPCGetSystemInfo\n"
+        "RPCGetUptime, RPCCPUUsage, RPCGetProcessStats, RPCGetSystemInfo, "
+        "RPCGetContainerInfo, RPCGetPressure\n"
     )

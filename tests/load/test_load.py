@@ -1,6 +1,6 @@
 """Load: a test broker pipelines thousands of requests into a spawned sysmon.
 
-The requests are mixed across the nine methods and both dialects: broker envelopes,
+The requests are mixed across the eleven methods and both dialects: broker envelopes,
 JSON-RPC calls with integer and string ids, JSON-RPC notifications and batches. The
 broker answers sysmon's RPCGetMessageStats queries, and ignores one in five (the
 second, the seventh, …: the first is answered, so that message_stats is seen). Every
@@ -46,6 +46,8 @@ SIGNATURE = {
     "RPCCPUUsage": "iowait",
     "RPCGetProcessStats": "processes_total",
     "RPCGetSystemInfo": "hostname",
+    "RPCGetContainerInfo": "cgroup_version",
+    "RPCGetPressure": "cgroup",
 }
 CONFIG = {
     # short enough that the broker is asked often during a run
@@ -149,7 +151,7 @@ class _Lines:
         report.requests += 1
         if pick < 0.01:
             return self._batch(number)
-        method = rng.randrange(9)
+        method = rng.randrange(len(METHODS))
         if pick < 0.49:
             self._owe(number * SLOTS, method, "broker")
             message = {"type": "request", "id": METHODS[method], "source": "access",
@@ -171,7 +173,7 @@ class _Lines:
         members = []
         owed = False
         for member in range(self.rng.randint(1, SLOTS)):
-            method = self.rng.randrange(9)
+            method = self.rng.randrange(len(METHODS))
             call: dict[str, Any] = {"jsonrpc": "2.0", "method": METHODS[method]}
             if self.rng.random() < 0.2:
                 self.report.calls += 1
@@ -335,7 +337,7 @@ def test_twenty_thousand_pipelined_requests_are_each_answered_once(tmp_path):
     assert report.replies == report.owed
     assert (report.lost, report.duplicates, report.strays, report.wrong) == (0, 0, 0, 0)
     # the mix: every method in both dialects, notifications, batches, a busy broker
-    assert len(report.by_method) == 18
+    assert set(report.by_method) == {f"{d} {m}" for d in ("broker", "jsonrpc") for m in METHODS}
     assert min(report.by_method.values()) > 500
     assert report.notifications > 0 and report.batches > 0
     assert report.broker_ignored > 0

@@ -1,7 +1,9 @@
 """Filesystems mounted, bind-mounted, hung and unmounted under a running service.
 
 Inside pyfakefs each mount is a pyfakefs mount point of its size, so the real
-``shutil.disk_usage`` (statvfs) answers; free is total - used there.
+``shutil.disk_usage`` (statvfs) answers, and the fake host takes a mount's reserved
+blocks from its free space (pyfakefs has none): so ``used`` (total - f_bfree) and
+``free`` (f_bavail) differ by the reserved bytes, as on ext4.
 """
 
 import pytest
@@ -28,7 +30,7 @@ def test_mounts_binds_a_hung_mount_and_an_unmount(sim_service, fake_host, fake_d
     assert disk == {
         "disk": {"/": {**root, "fstype": "ext4"}, "/data": {**data, "fstype": "xfs"}},
         "unavailable": {"/mnt/nfs": "timed out after 1s"},
-        "timestamp": disk["timestamp"],
+        "timestamp": 1_795_766_400.0,  # the fake clock's start: no time has passed
     }
     metrics = sim_service.call("RPCGetSysMetrics")
     assert (metrics["disk_usage"], metrics["disk_total"]) == (56 * GIB, 184 * GIB)
@@ -57,3 +59,21 @@ def test_mount_points_with_escaped_names(sim_service, fake_host):
         "/mnt/Case": 4 * GIB,
         "/mnt/case": 5 * GIB,
     }
+
+
+def test_reserved_blocks_are_neither_used_nor_free(sim_service, fake_host):
+    # ext4's 5 %: 5 GiB of the 100 are kept for root. df: Used 40G, Avail 55G, Use% 43%.
+    fake_host.mount("/data", "ext4", total=100 * GIB, used=40 * GIB, reserved=5 * GIB)
+    disk = sim_service.call("RPCGetDiskUsage")["disk"]
+    assert disk["/data"] == {
+        "used": 40 * GIB,  # total - f_bfree: the reserved 5 GiB are not in it
+        "total": 100 * GIB,
+        "free": 55 * GIB,  # f_bavail: what a user may still write
+        "used_percent": 42.11,  # 40 / (40 + 55), as df computes it
+        "fstype": "ext4",
+    }
+    metrics = sim_service.call("RPCGetSysMetrics")
+    assert (metrics["disk_usage"], metrics["disk_total"]) == ((16 + 40) * GIB, (64 + 100) * GIB)
+    fake_host.resize("/", total=64 * GIB, used=60 * GIB, reserved=4 * GIB)  # full to users
+    root = sim_service.call("RPCGetDiskUsage")["disk"]["/"]
+    assert (root["used"], root["free"], root["used_percent"]) == (60 * GIB, 0, 100.0)

@@ -75,7 +75,7 @@ def test_the_files_are_kernel_text(fake_host):
     assert read(fake_host, "/proc/1/mountinfo").splitlines()[-1] == (
         b"26 21 7:5 / /mnt/my\\040disk rw,relatime shared:26 - ext4 /dev/loop5 rw"
     )
-    assert read(fake_host, "/proc/mounts").splitlines()[0] == b"/dev/vda1 / ext4 rw 0 0"
+    assert read(fake_host, "/proc/mounts").splitlines()[0] == b"/dev/vda1 / ext4 rw,relatime 0 0"
     meminfo = read(fake_host, "/proc/meminfo").splitlines()
     assert meminfo[:2] == [b"MemTotal:        8388608 kB", b"MemFree:         4194304 kB"]
     assert b"SwapTotal:       1048576 kB" in meminfo
@@ -92,7 +92,14 @@ def test_the_real_reader_reads_what_the_script_says(fake_host):
     assert reader.loadavg() == LoadAvg(0.5, 0.25, 0.12, 4, 6, 3)  # printed with 2 decimals
     assert reader.fs_usage(b"/mnt/my disk") == FsUsage(total=10 * GIB, used=GIB, free=9 * GIB)
     assert reader.process_tally().states == {"S": 1, "R": 1, "I": 1}
-    assert reader.kernel_identity() == KernelIdentity("simhost", "6.8.0-sim", "Linux", "x86_64")
+    assert reader.kernel_identity() == KernelIdentity(
+        "simhost",
+        "6.8.0-sim",
+        "Linux",
+        "x86_64",
+        version="#1 SMP PREEMPT_DYNAMIC Fri Nov 27 08:00:00 UTC 2026",
+        domainname="(none)",
+    )
     assert reader.os_release()["PRETTY_NAME"] == "Sim Linux 1.0"
 
 
@@ -120,9 +127,26 @@ def test_a_real_directory_host_serves_sizes_from_host_json(tmp_path):
         reader.fs_usage(b"/not-mounted")
 
 
-def test_inside_pyfakefs_free_space_is_total_minus_used(fake_host):
-    with pytest.raises(ValueError, match="total - used"):
-        fake_host.mount("/data", "ext4", total=100 * GIB, used=50 * GIB, free=45 * GIB)
+def test_inside_pyfakefs_reserved_blocks_reach_the_reader(fake_host):
+    fake_host.mount("/data", "ext4", total=100 * GIB, used=50 * GIB, reserved=5 * GIB)
+    reader = fake_host.reader()
+    assert reader.fs_usage(b"/data") == FsUsage(total=100 * GIB, used=50 * GIB, free=45 * GIB)
+    fake_host.resize("/data", total=100 * GIB, used=60 * GIB, free=30 * GIB)  # 10 GiB reserved
+    assert reader.fs_usage(b"/data") == FsUsage(total=100 * GIB, used=60 * GIB, free=30 * GIB)
+    assert reader.fs_usage(b"/") == FsUsage(total=64 * GIB, used=16 * GIB, free=48 * GIB)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "complaint"),
+    [
+        ({"used": 8 * GIB, "free": 5 * GIB}, "do not fit in total"),
+        ({"used": 8 * GIB, "reserved": 3 * GIB}, "never negative"),
+        ({"used": 1 * GIB, "free": 5 * GIB, "reserved": 1 * GIB}, "is not total - used - reserved"),
+    ],
+)
+def test_sizes_that_no_filesystem_reports_are_refused(fake_host, sizes, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        fake_host.mount("/data", "ext4", total=10 * GIB, **sizes)
 
 
 def check_seeded_from(fs, tree):
@@ -217,8 +241,12 @@ def test_more_of_the_script_reaches_the_files(fake_host):
     fake_host.set_counters("eth0", rx_bytes=7, tx_errors=2)
     eth0 = reader.net_dev()[1]
     assert (eth0.name, eth0.rx_bytes, eth0.tx_errors) == ("eth0", 7, 2)
-    fake_host.set_identity(hostname="web-1", arch=None)  # a kernel before /proc/sys/kernel/arch
+    # a kernel before /proc/sys/kernel/arch; a host built without the other two files
+    fake_host.set_identity(hostname="web-1", arch=None, version=None, domainname=None)
     assert reader.kernel_identity() == KernelIdentity("web-1", "6.8.0-sim", "Linux", None)
+    fake_host.set_identity(version="#2 SMP", domainname="corp.example")
+    identity = reader.kernel_identity()
+    assert (identity.version, identity.domainname) == ("#2 SMP", "corp.example")
     fake_host.set_os_release(None)
     assert reader.os_release() is None
     fake_host.reboot()  # no downtime: booted this very second
@@ -237,8 +265,8 @@ def test_more_script_mistakes_are_refused(fake_host):
         fake_host.unmount("/nowhere")
     with pytest.raises(ValueError, match="sizes are never negative"):
         fake_host.resize("/", total=GIB, used=2 * GIB)
-    with pytest.raises(TypeError, match="unknown identity file: domainname"):
-        fake_host.set_identity(domainname="x")
+    with pytest.raises(TypeError, match="unknown identity file: nisdomain"):
+        fake_host.set_identity(nisdomain="x")
     fake_host.hide_procfs()
     with pytest.raises(ValueError, match="procfs not yet hidden"):
         fake_host.hide_procfs()
@@ -253,7 +281,7 @@ def test_more_script_mistakes_are_refused(fake_host):
 def test_a_kernel_before_mountinfo_gets_its_mounts_in_proc_mounts(fake_fs):
     host = FakeHost.from_tree(str(HOSTS / "legacy-2.6.18"), "/sim", fs=fake_fs)
     host.mount("/data", "ext3", total=8 * GIB, used=2 * GIB, source="/dev/sdb1")
-    assert read(host, "/proc/mounts").splitlines()[-1] == b"/dev/sdb1 /data ext3 rw 0 0"
+    assert read(host, "/proc/mounts").splitlines()[-1] == b"/dev/sdb1 /data ext3 rw,relatime 0 0"
     assert not os.path.exists("/sim/proc/self/mountinfo")
     data = host.reader().mounts()[-1]
     assert (data.path, data.device, data.source) == (b"/data", "/dev/sdb1", "/dev/sdb1")

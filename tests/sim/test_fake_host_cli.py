@@ -13,7 +13,8 @@ import pytest
 
 from sysmon.adapters.fake_host import FakeHost
 from sysmon.app.config import ConfigError
-from sysmon.app.fake_host_mode import read_scenario, run_ticks
+from sysmon.app.fake_host_mode import play, read_scenario
+from sysmon.app.sim_time import Tick, run_ticks
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTS = ROOT / "sysmon" / "hosts"
@@ -106,7 +107,11 @@ def test_a_scenario_that_cannot_be_built_is_fatal(tmp_path):
 @pytest.mark.parametrize(
     ("document", "error"),
     [
-        ("[]", "expected an object with keys among cpus, hang, steps, tick, tree"),
+        ("[]", "expected an object with keys among cpus, hang, steps, tick, time, tree"),
+        ('{"tick": {"seconds": 1, "steps": {}}}', 'tick is {"seconds": s above 0'),
+        ('{"time": {"step": 0}}', 'time is {"step": seconds above 0'),
+        ('{"time": {"step": 1, "speed": 2}}', 'time is {"step": seconds above 0'),
+        ('{"time": {"step": 1, "start": true}}', 'time is {"step": seconds above 0'),
         ('{"tick": {"seconds": 0}}', 'tick is {"seconds": s above 0'),
         ('{"tick": {"seconds": 1, "bogus": 1}}', 'tick is {"seconds": s above 0'),
         ("{", "not valid JSON"),
@@ -139,7 +144,7 @@ def test_ticks_advance_the_host_until_stopped(tmp_path):
             return len(self.waits) > 2
 
     stop = TwoTicks()
-    run_ticks(host, 0.5, {"busy": 25}, stop)
+    run_ticks(host, Tick(0.5, {"busy": 25}), play, stop)
     assert stop.waits == [0.5, 0.5, 0.5]
     assert host.uptime == 1001.0
     assert host.reader().kernel_stat().cpu.user == 10050

@@ -116,3 +116,63 @@ def test_an_unknown_fake_host_lists_the_shipped_trees(tmp_path, monkeypatch):
         "--fake-host no-such-host: No such file or directory, and no shipped host tree is "
         f"so named (shipped: {', '.join(shipped_hosts())})"
     )
+
+
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [
+        ({"do": "spawn", "name": "x", "threads": "four"},
+         'step 1 (spawn): field \'threads\' is "four", expected an integer'),
+        ({"do": "spawn"}, "step 1 (spawn): missing field 'name'"),
+        ({"do": "set_load", "load1": 1, "load5": "2", "load15": 3},
+         "step 1 (set_load): field 'load5' is \"2\", expected a number"),
+        ({"do": "end", "pid": 1, "mid_scan": 1},
+         "step 1 (end): field 'mid_scan' is 1, expected true or false"),
+        ({"do": "mount", "path": 7},
+         "step 1 (mount): field 'path' is 7, expected a string"),
+        ({"do": "set_process", "pid": 1, "threads": 2.5},
+         "step 1 (set_process): field 'threads' is 2.5, expected an integer or null"),
+        ({"do": "set_memory", "extra": {"Foo": "x"}},
+         "step 1 (set_memory): field 'extra' is {\"Foo\": \"x\"}, expected an object of "
+         "integers or null"),
+        ({"do": "set_memory", "remove": "MemAvailable"},
+         "step 1 (set_memory): field 'remove' is \"MemAvailable\", expected a list of strings"),
+        ({"do": "spawn", "name": "x", "nmae": "y"},
+         "step 1 (spawn): unknown field 'nmae' (fields: name, state, threads, ppid)"),
+        ({"do": "set_cpu", "user": True},
+         "step 1 (set_cpu): field 'user' is true, expected an integer"),
+    ],
+)  # fmt: skip
+def test_a_step_of_the_wrong_shape_names_its_step_and_field(tmp_path, step, error):
+    scenario = Scenario(origin="s.json", steps=[{"do": "spawn", "name": "ok"}, step])
+    with pytest.raises(ConfigError) as raised:
+        build_host(scenario, str(tmp_path / "host"), FakeClock())
+    assert str(raised.value) == f"--fake-host s.json: {error.replace('step 1', 'step 2')}"
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ('{"cpus": "four"}', 'cpus is "four", expected an integer above 0'),
+        ('{"cpus": 0}', "cpus is 0, expected an integer above 0"),
+        ('{"steps": {"do": "spawn"}}', 'steps is {"do": "spawn"}, expected a list'),
+        ('{"hang": "/mnt"}', 'hang is "/mnt", expected a list of mount points'),
+    ],
+)
+def test_a_scenario_field_of_the_wrong_type_is_named(tmp_path, document, error):
+    path = tmp_path / "s.json"
+    path.write_text(document)
+    with pytest.raises(ConfigError) as raised:
+        read_scenario(str(path))
+    assert str(raised.value) == f"--fake-host {path}: {error}"
+
+
+def test_a_well_formed_scenario_still_plays(tmp_path):
+    steps = [
+        {"do": "spawn", "name": "nginx: worker", "state": "R", "threads": 4},
+        {"do": "set_memory", "extra": {"Hugepagesize": 2048}, "remove": ["MemAvailable"]},
+        {"do": "set_process", "pid": 1, "threads": None},
+        {"do": "set_cpu", "user": 5},
+    ]
+    host = build_host(Scenario(origin="s.json", steps=steps), str(tmp_path / "h"), FakeClock())
+    assert host.reader().process_tally().threads == 5  # pid 1's one thread, and four

@@ -34,7 +34,7 @@ def test_process_churn_during_a_scan(sim_service, fake_host):
         "processes_total": 7,
         "threads": 11,
         "procs_blocked": 1,  # /proc/stat's count of tasks in D
-        "timestamp": stats["timestamp"],
+        "timestamp": 1_795_766_400.0,  # the fake clock's start: no time has passed
     }
     sim_service.advance(1)  # pid 3's directory is gone by now
     host.repair("/proc/2/stat")

@@ -20,6 +20,7 @@ from sysmon.domain.models import HostFacts
 BREAKS = ("missing", "empty", "truncated", "garbage", "unreadable")
 HIDES = ("unmounted", "missing", "unreadable")
 GARBAGE = b"\x00\xfe not kernel text \xff\n"
+KERNEL_FILES_ONLY = frozenset({"cgroup", "cgroup2"})
 
 
 class HostFiles:
@@ -68,6 +69,8 @@ class HostFiles:
         dirty, self._dirty = sorted(self._dirty), set()
         gone, self._gone = sorted(self._gone), set()
         with self.privileged():
+            if "/host.json" in dirty:  # new mounts first: files may be written inside them
+                self.apply_sizes()
             for path in dirty:
                 if path not in self._broken:
                     self._put(self._disk_path(path), render(self.state, self._facts, path))
@@ -218,7 +221,12 @@ class HostFiles:
             directory = self.rootfs_root + os.fsdecode(entry.path).rstrip("/")
             if not os.path.isdir(directory):
                 os.makedirs(directory)
-            if self.fs is not None:
+            if self.fs is None:
+                continue
+            if entry.fstype in KERNEL_FILES_ONLY:
+                # its files are the kernel's and take no room: a device without a size
+                self.fs.add_mount_point(self.fs.absnormpath(directory), can_exist=True)
+            else:
                 self._size_device(self.fs, directory, entry)
 
     @staticmethod

@@ -8,6 +8,14 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sysmon.adapters.fake_clock import DEFAULT_EPOCH
+from sysmon.adapters.fake_host.cgroups import (
+    LAYOUTS,
+    LIMITS,
+    RESOURCES,
+    Cgroup,
+    Cgroups,
+    empty_pressure,
+)
 from sysmon.adapters.fake_host.disk import DEFAULT_FACTS, HostJsonReader
 from sysmon.adapters.fake_host.files import HostFiles
 from sysmon.adapters.fake_host.minimal import minimal_state
@@ -21,10 +29,9 @@ from sysmon.adapters.fake_host.model import (
     Process,
     check_names,
 )
-from sysmon.adapters.fake_host.render import MOUNT_FILES, all_paths
+from sysmon.adapters.fake_host.render import MOUNT_FILES, PRESSURE_FILES, all_paths, cgroup_paths
 from sysmon.adapters.fake_host.text import MEMINFO_UNITLESS
 from sysmon.adapters.fake_host.tree import copy_tree, real_tree, seed_state
-from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DEFAULT_EXCLUDE_FSTYPES
 from sysmon.domain.models import CPU_COLUMNS, HostFacts
 from sysmon.domain.ports import ProcfsPort
@@ -76,9 +83,6 @@ class FakeHost:
             self._state = state
             self._next_minor = len(state.mounts) + 1
             self._files = HostFiles(root, fs, state, self.facts)
-            if fs is not None:  # pyfakefs knows no reserved blocks: free is total - used
-                for entry in state.mounts:
-                    entry.free = max(entry.total - entry.used, 0)
             with self._files.privileged():
                 self._files.apply_sizes()
             return
@@ -99,7 +103,7 @@ class FakeHost:
         """A host that starts as the captured tree ``source``: a path, or the name of a
         shipped tree (``this-vm``, ``odd-host``: see ``sysmon.adapters.shipped``).
 
-        The tree is copied under ``root`` and read back through the real ``ProcfsReader``
+        The tree is copied under ``root`` and read back through the real procfs reader
         to seed the script's state; files the script never touches stay as captured.
         """
         copy_tree(real_tree(source, fs), root, fs)
@@ -123,9 +127,9 @@ class FakeHost:
         return self._files.host_json
 
     def reader(self) -> ProcfsPort:
-        """The ``ProcfsPort`` that reads this host: the real reader on this host's roots."""
-        if self._files.fs is not None:
-            return ProcfsReader(self.procfs_root, self.rootfs_root)
+        """The ``ProcfsPort`` that reads this host: the real reader on this host's roots,
+        with statvfs figures from its host.json.
+        """
         return HostJsonReader(self.procfs_root, self.rootfs_root, self.host_json)
 
     def attach(self, clock: Advancing | None) -> None:
@@ -371,13 +375,26 @@ class FakeHost:
         total: int = 0,
         used: int = 0,
         free: int | None = None,
+        reserved: int = 0,
         device: str | None = None,
         source: str | None = None,
+        files: int | None = None,
+        files_free: int | None = None,
+        readonly: bool = False,
+        root: str | bytes = "/",
+        options: str = "rw,relatime",
+        super_options: str = "rw",
     ) -> str:
         """Mount a filesystem of ``total`` bytes, ``used`` of them, at ``path``; returns its
         device (``major:minor``), made up unless given: pass it again to bind-mount.
 
-        ``free`` defaults to total - used (inside pyfakefs it must be that).
+        ``reserved`` bytes are kept for root, as ext keeps 5 %: statvfs's f_bfree counts
+        them, its f_bavail does not. ``free`` (f_bavail) is total - used - reserved unless
+        given; given, it says how much is reserved. ``files`` and
+        ``files_free`` are its inodes (statvfs's ``f_files``, ``f_ffree``; unset: unknown),
+        ``readonly`` its ``ST_RDONLY`` flag. ``root`` is the directory of the filesystem
+        that is mounted (mountinfo's 4th field), ``options`` the mount's options,
+        ``super_options`` the filesystem's (a v1 cgroup's controllers).
         """
         raw = os.fsencode(path)
         if not raw.startswith(b"/"):
@@ -389,8 +406,11 @@ class FakeHost:
             device = f"0:{minor + 20}" if pseudo else f"7:{minor}"
             source = source or (fstype if pseudo else f"/dev/loop{minor}")
         mount_id = max((m.mount_id for m in self._state.mounts), default=20) + 1
-        entry = MountEntry(mount_id, raw, fstype, device, source or "none")
-        self._size(entry, total, used, free)
+        entry = MountEntry(mount_id, raw, fstype, device, source or "none",
+                           root=os.fsencode(root), options=options,
+                           super_options=super_options)  # fmt: skip
+        self._size(entry, total, used, free, reserved)
+        self._inodes(entry, files, files_free, readonly)
         self._state.mounts.append(entry)
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
@@ -402,10 +422,58 @@ class FakeHost:
         self._files.touch(*MOUNT_FILES)
         self._files.commit()
 
-    def resize(self, path: str | bytes, *, total: int, used: int, free: int | None = None) -> None:
-        self._size(self._mounted(path), total, used, free)
+    def resize(
+        self,
+        path: str | bytes,
+        *,
+        total: int,
+        used: int,
+        free: int | None = None,
+        reserved: int = 0,
+    ) -> None:
+        self._size(self._mounted(path), total, used, free, reserved)
         self._files.touch("/host.json")
         self._files.commit()
+
+    def fill(self, path: str | bytes, size: float) -> None:
+        """Write ``size`` bytes to the filesystem at ``path`` (negative: delete as much):
+        used grows and free shrinks by the same amount, until free (or used) is 0.
+        """
+        entry = self._mounted(path)
+        change = max(min(int(size), entry.free), -entry.used)
+        entry.used += change
+        entry.free -= change
+        self._files.touch("/host.json")
+        self._files.commit()
+
+    def set_inodes(
+        self,
+        path: str | bytes,
+        *,
+        files: int | None = None,
+        files_free: int | None = None,
+        readonly: bool | None = None,
+    ) -> None:
+        """A mounted filesystem's inode counts and read-only flag (None: as they are)."""
+        entry = self._mounted(path)
+        self._inodes(
+            entry,
+            entry.files if files is None else files,
+            entry.files_free if files_free is None else files_free,
+            entry.readonly if readonly is None else readonly,
+        )
+        self._files.touch("/host.json")
+        self._files.commit()
+
+    @staticmethod
+    def _inodes(
+        entry: MountEntry, files: int | None, files_free: int | None, readonly: bool
+    ) -> None:
+        if (files is None) != (files_free is None) or min(files or 0, files_free or 0) < 0:
+            raise ValueError(f"inodes: files {files} and files_free {files_free}, both or none")
+        if files is not None and files_free is not None and files_free > files:
+            raise ValueError(f"inodes: {files_free} free of {files}")
+        entry.files, entry.files_free, entry.readonly = files, files_free, bool(readonly)
 
     def _mounted(self, path: str | bytes) -> MountEntry:
         raw = os.fsencode(path)
@@ -414,18 +482,156 @@ class FakeHost:
                 return entry
         raise KeyError(f"nothing mounted at {raw!r}")
 
-    def _size(self, entry: MountEntry, total: int, used: int, free: int | None) -> None:
-        free = total - used if free is None else free
-        if min(total, used, free) < 0:
+    @staticmethod
+    def _size(entry: MountEntry, total: int, used: int, free: int | None, reserved: int) -> None:
+        if free is not None and reserved and free != total - used - reserved:
+            raise ValueError(f"free {free} is not total - used - reserved ({reserved})")
+        free = total - used - reserved if free is None else free
+        if min(total, used, free, reserved) < 0:
             raise ValueError(f"sizes are never negative: total {total}, used {used}, free {free}")
-        if self._files.fs is not None and free != total - used:
-            raise ValueError("inside pyfakefs a filesystem's free space is total - used")
+        if used + free > total:
+            raise ValueError(f"used {used} and free {free} do not fit in total {total}")
         entry.total, entry.used, entry.free = total, used, free
+
+    # -- cgroups and pressure -------------------------------------------------------------
+
+    def use_cgroups(self, layout: str = "v2", path: str = "/system.slice/app.service") -> None:
+        """Put the host in the cgroup ``path`` of a ``v2``, ``v1`` or ``hybrid`` layout (see
+        ``fake_host.cgroups``): its mounts, /proc/self/cgroup, and each cgroup's files up
+        to the root, with no limits and no usage yet.
+        """
+        if layout not in LAYOUTS or not path.startswith("/") or self._state.cgroups is not None:
+            raise ValueError(f"layout is one of {', '.join(LAYOUTS)}, path absolute, set once")
+        cgroups = Cgroups(layout, path.rstrip("/") or "/")
+        cgroups.nodes = {ancestor: Cgroup() for ancestor in cgroups.lineage()}
+        with self.batch():
+            self._state.cgroups = cgroups
+            for point, fstype, super_options in cgroups.mounts():
+                self.mount(point, fstype, options="rw,nosuid,nodev,noexec,relatime",
+                           super_options=super_options, source=fstype)  # fmt: skip
+            self._files.touch(*cgroup_paths(self._state))
+
+    def set_limits(self, *, at: str | None = None, **limits: Any) -> None:
+        """Limits of the host's cgroup, or of its ancestor ``at``; None is no limit.
+
+        ``memory`` and ``swap`` in bytes, ``cpu`` in cores (the quota is cpu × period),
+        ``period`` in µs (100000 unless given), ``pids``, and ``cpus``, the cpuset list
+        (``"0-3,8"``).
+        """
+        check_names(limits, LIMITS, "limit")
+        node = self._cgroup(at)
+        if "period" in limits:
+            node.cpu_period_us = int(limits["period"])
+        if "cpu" in limits:
+            cores = limits["cpu"]
+            node.cpu_quota_us = None if cores is None else round(cores * node.cpu_period_us)
+        for name, attribute in (("memory", "memory_limit"), ("swap", "swap_limit"),
+                                ("pids", "pids_limit"), ("cpus", "cpus")):  # fmt: skip
+            if name in limits:
+                setattr(node, attribute, limits[name])
+        self._cgroups_changed()
+
+    def add_usage(
+        self,
+        *,
+        memory: int = 0,
+        inactive_file: int = 0,
+        swap: int = 0,
+        cpu_seconds: float = 0.0,
+        pids: int = 0,
+    ) -> None:
+        """Charge the host's cgroup and each ancestor, as the kernel accounts hierarchically:
+        bytes of ``memory`` (of which ``inactive_file`` is reclaimable page cache) and
+        ``swap``, CPU seconds, tasks. Negative amounts give back; no counter goes below 0.
+        """
+        for node in self._lineage():
+            node.memory += memory
+            node.inactive_file += inactive_file
+            node.swap += swap
+            node.cpu_usage_us += round(cpu_seconds * 1_000_000)
+            node.pids += pids
+            if min(node.memory, node.inactive_file, node.swap, node.cpu_usage_us, node.pids) < 0:
+                raise ValueError("a cgroup's usage never goes below 0")
+            if node.inactive_file > node.memory:
+                raise ValueError("inactive_file is part of memory: it cannot exceed it")
+        self._cgroups_changed()
+
+    def throttle(self, periods: int, throttled: int, seconds: float) -> None:
+        """``periods`` CFS periods passed, ``throttled`` of them throttled for ``seconds``."""
+        if not 0 <= throttled <= periods or seconds < 0:
+            raise ValueError("0 <= throttled <= periods, and seconds >= 0")
+        node = self._cgroup(None)
+        node.periods += periods
+        node.throttled += throttled
+        node.throttled_us += round(seconds * 1_000_000)
+        self._cgroups_changed()
+
+    def oom_kill(self, count: int = 1) -> None:
+        """The OOM killer kills ``count`` tasks of the host's cgroup."""
+        if count < 1:
+            raise ValueError("count is at least 1")
+        self._cgroup(None).oom_kills += count
+        self._cgroups_changed()
+
+    def raise_pressure(
+        self,
+        resource: str,
+        *,
+        some: list[float] | None = None,
+        full: list[float] | None = None,
+        cgroup: bool = False,
+    ) -> None:
+        """Pressure on ``resource`` (cpu, memory, io, irq): ``some``/``full`` are
+        ``[avg10, avg60, avg300, stalled seconds]``, the averages set as given, the seconds
+        added to the total. /proc/pressure (written for every resource from the first
+        call), or with ``cgroup`` the host's v2 cgroup's ``<resource>.pressure``.
+        """
+        if resource not in RESOURCES:
+            raise ValueError(f"resource is one of {', '.join(RESOURCES)}")
+        if cgroup:
+            cgroups = self._cgroups()
+            path = cgroups.path if cgroups.layout == "v2" else "/"
+            table = cgroups.nodes[path].pressure
+        else:
+            if self._state.pressure is None:
+                self._state.pressure = {name: empty_pressure(name) for name in RESOURCES}
+            table = self._state.pressure
+        lines = table.setdefault(resource, empty_pressure(resource))
+        for kind, values in (("some", some), ("full", full)):
+            if values is None:
+                continue
+            if kind not in lines or len(values) != 4 or min(values) < 0:
+                raise ValueError(f"{resource} {kind}: [avg10, avg60, avg300, seconds], >= 0")
+            lines[kind] = [*values[:3], lines[kind][3] + round(values[3] * 1_000_000)]
+        self._files.touch(*(PRESSURE_FILES if not cgroup else ()))
+        self._cgroups_changed()
+
+    def _cgroups(self) -> Cgroups:
+        if self._state.cgroups is None:
+            raise ValueError("this host has no cgroups yet: use_cgroups() first")
+        return self._state.cgroups
+
+    def _cgroup(self, at: str | None) -> Cgroup:
+        cgroups = self._cgroups()
+        path = cgroups.path if at is None else at.rstrip("/") or "/"
+        if path not in cgroups.nodes:
+            raise KeyError(f"{path} is not the host's cgroup nor one of its ancestors")
+        return cgroups.nodes[path]
+
+    def _lineage(self) -> list[Cgroup]:
+        cgroups = self._cgroups()
+        return [cgroups.nodes[path] for path in cgroups.lineage()]
+
+    def _cgroups_changed(self) -> None:
+        self._files.touch(*cgroup_paths(self._state))
+        self._files.commit()
 
     # -- names ----------------------------------------------------------------------------
 
     def set_identity(self, **names: str | None) -> None:
-        """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch`` (None: no file)."""
+        """/proc/sys/kernel ``hostname``, ``osrelease``, ``ostype``, ``arch``, ``version``,
+        ``domainname`` (None: no file).
+        """
         check_names(names, IDENTITY_FILES, "identity file")
         self._state.identity.update(names)
         self._files.touch(*(f"/proc/sys/kernel/{name}" for name in names))

@@ -27,6 +27,7 @@ MEMINFO_KIB = {
 LOW_WATERMARKS = [("DMA", 8), ("DMA32", 2048), ("Normal", 8192)]
 IDENTITY: dict[str, str | None] = {
     "hostname": "simhost", "osrelease": "6.8.0-sim", "ostype": "Linux", "arch": "x86_64",
+    "version": "#1 SMP PREEMPT_DYNAMIC Fri Nov 27 08:00:00 UTC 2026", "domainname": "(none)",
 }  # fmt: skip
 OS_RELEASE = b'NAME="Sim Linux"\nID=simlinux\nPRETTY_NAME="Sim Linux 1.0"\n'
 

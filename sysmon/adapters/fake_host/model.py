@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sysmon.adapters.fake_host.cgroups import Cgroups
 from sysmon.domain.models import CPU_COLUMNS
 
 COLUMN = {name: index for index, name in enumerate(CPU_COLUMNS)}
@@ -88,6 +89,12 @@ class MountEntry:
     total: int = 0
     used: int = 0
     free: int = 0
+    files: int | None = None
+    files_free: int | None = None
+    readonly: bool = False
+    root: bytes = b"/"
+    options: str = "rw,relatime"
+    super_options: str = "rw"
 
 
 def check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:
@@ -98,7 +105,7 @@ def check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:
         raise TypeError(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(allowed)})")
 
 
-IDENTITY_FILES = ("hostname", "osrelease", "ostype", "arch")
+IDENTITY_FILES = ("hostname", "osrelease", "ostype", "arch", "version", "domainname")
 STAT_FIELDS = ("ctxt", "btime", "processes", "procs_running", "procs_blocked")
 
 
@@ -130,3 +137,6 @@ class HostState:
     identity: dict[str, str | None] = field(default_factory=dict)
     os_release_path: str = "/etc/os-release"
     os_release: bytes | None = None
+    cgroups: Cgroups | None = None  # None: /proc/self/cgroup and the cgroup files are absent
+    # /proc/pressure by resource, then line kind: [avg10, avg60, avg300, total µs]; None: no PSI
+    pressure: dict[str, dict[str, list[float]]] | None = None

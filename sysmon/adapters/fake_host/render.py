@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sysmon.adapters.fake_host import text as kt
+from sysmon.adapters.fake_host.cgroups import (
+    RESOURCES,
+    cgroup_files,
+    pressure_text,
+    self_cgroup_text,
+)
 from sysmon.adapters.fake_host.disk import host_json
 from sysmon.adapters.fake_host.model import IDENTITY_FILES, HostState
 from sysmon.domain.models import HostFacts
@@ -17,9 +23,22 @@ FIXED = (
 MOUNT_FILES = ("/proc/mounts", "/proc/self/mountinfo", "/proc/1/mountinfo", "/host.json")
 
 
+PRESSURE_FILES = tuple(f"/proc/pressure/{resource}" for resource in RESOURCES)
+CGROUP_ROOT = "/sys/fs/cgroup/"
+
+
 def all_paths(state: HostState) -> list[str]:
     """Every file the state describes, for writing a host whole."""
-    return [*FIXED, state.os_release_path, *(f"/proc/{pid}/stat" for pid in state.processes)]
+    pressure = PRESSURE_FILES if state.pressure is not None else ()
+    processes = (f"/proc/{pid}/stat" for pid in state.processes)
+    return [*FIXED, state.os_release_path, *processes, *cgroup_paths(state), *pressure]
+
+
+def cgroup_paths(state: HostState) -> list[str]:
+    """/proc/self/cgroup and every cgroup file, where the host has cgroups."""
+    if state.cgroups is None:
+        return []
+    return ["/proc/self/cgroup", *cgroup_files(state.cgroups, state.cpus.count)]
 
 
 def render(state: HostState, facts: HostFacts, path: str) -> bytes | None:
@@ -33,6 +52,12 @@ def render(state: HostState, facts: HostFacts, path: str) -> bytes | None:
             return None if value is None else f"{value}\n".encode()
     if path == state.os_release_path:
         return state.os_release
+    if path.startswith(CGROUP_ROOT):
+        cgroups = state.cgroups
+        return None if cgroups is None else cgroup_files(cgroups, state.cpus.count).get(path)
+    if path.startswith("/proc/pressure/"):
+        lines = (state.pressure or {}).get(path.rpartition("/")[2])
+        return None if lines is None else pressure_text(lines)
     renderer = _RENDERERS.get(path)
     return None if renderer is None else renderer(state, facts)
 
@@ -67,10 +92,24 @@ def mountinfo(state: HostState, facts: HostFacts) -> bytes | None:
     root_id = next((m.mount_id for m in state.mounts if m.path == b"/"), 1)
     return b"".join(
         kt.mountinfo_line(
-            m.mount_id, 1 if m.path == b"/" else root_id, m.device, m.path, m.fstype, m.source
+            m.mount_id,
+            1 if m.path == b"/" else root_id,
+            m.device,
+            m.path,
+            m.fstype,
+            m.source,
+            m.root,
+            m.options,
+            m.super_options,
         )
         for m in state.mounts
     )
+
+
+def _joined(options: str, super_options: str) -> str:
+    """/proc/mounts's one options column: the mount's, then the filesystem's not yet said."""
+    seen = options.split(",")
+    return ",".join([*seen, *(o for o in super_options.split(",") if o and o not in seen)])
 
 
 def pid_stat(state: HostState, pid: int) -> bytes | None:
@@ -90,9 +129,11 @@ _RENDERERS: dict[str, Callable[[HostState, HostFacts], bytes | None]] = {
     "/proc/uptime": lambda s, f: kt.uptime_text(s.uptime_centis, s.idle_centis),
     "/proc/net/dev": lambda s, f: kt.net_dev_text((n, i.counters) for n, i in s.interfaces.items()),
     "/proc/mounts": lambda s, f: b"".join(
-        kt.mounts_line(m.path, m.fstype, m.source) for m in s.mounts
+        kt.mounts_line(m.path, m.fstype, m.source, _joined(m.options, m.super_options))
+        for m in s.mounts
     ),
     "/proc/self/mountinfo": mountinfo,
+    "/proc/self/cgroup": lambda s, f: None if s.cgroups is None else self_cgroup_text(s.cgroups),
     "/proc/1/mountinfo": lambda s, f: mountinfo(s, f) if 1 in s.processes else None,
     "/host.json": lambda s, f: host_json(f, s.mounts),
 }

@@ -108,18 +108,28 @@ def escape_mount_path(path: bytes) -> bytes:
 
 
 def mountinfo_line(
-    mount_id: int, parent_id: int, device: str, path: bytes, fstype: str, source: str
+    mount_id: int,
+    parent_id: int,
+    device: str,
+    path: bytes,
+    fstype: str,
+    source: str,
+    root: bytes = b"/",
+    options: str = "rw,relatime",
+    super_options: str = "rw",
 ) -> bytes:
     """``36 35 98:0 / /mnt1 rw,relatime shared:1 - ext3 /dev/root rw``."""
-    escaped = escape_mount_path(path)
-    tail = f" rw,relatime shared:{mount_id} - {fstype} {source or 'none'} rw\n".encode()
-    return f"{mount_id} {parent_id} {device} / ".encode() + escaped + tail
+    head = f"{mount_id} {parent_id} {device} ".encode() + escape_mount_path(root) + b" "
+    tail = f" {options} shared:{mount_id} - {fstype} {source or 'none'} {super_options}\n"
+    return head + escape_mount_path(path) + tail.encode()
 
 
-def mounts_line(path: bytes, fstype: str, source: str) -> bytes:
+def mounts_line(path: bytes, fstype: str, source: str, options: str = "rw") -> bytes:
     """/proc/mounts (kernels before mountinfo): ``/dev/sda1 / ext4 rw,relatime 0 0``."""
     return (
-        f"{source or 'none'} ".encode() + escape_mount_path(path) + f" {fstype} rw 0 0\n".encode()
+        f"{source or 'none'} ".encode()
+        + escape_mount_path(path)
+        + f" {fstype} {options} 0 0\n".encode()
     )
 
 

@@ -100,9 +100,12 @@ def seed_state(root: str) -> tuple[HostFacts, HostState]:
     )
     for number, mount in enumerate(reader.mounts()):
         entry = MountEntry(_FIRST_MOUNT_ID + number, mount.path, mount.fstype, mount.device,
-                           mount.source)  # fmt: skip
+                           mount.source, root=mount.root, options=mount.mount_options,
+                           super_options=mount.super_options)  # fmt: skip
         size = sizes.get(mount_key(mount.path), {})
         entry.total, entry.used, entry.free = (size.get(k, 0) for k in ("total", "used", "free"))
+        entry.files, entry.files_free = size.get("files"), size.get("files_free")
+        entry.readonly = bool(size.get("readonly", False))
         state.mounts.append(entry)
     for candidate in CANDIDATES:
         text = _read(f"{rootfs}/{candidate}")
@@ -166,4 +169,6 @@ def _identity(reader: ProcfsReader) -> dict[str, str | None]:
         "osrelease": identity.osrelease,
         "ostype": identity.ostype,
         "arch": identity.arch,
+        "version": identity.version,
+        "domainname": identity.domainname,
     }

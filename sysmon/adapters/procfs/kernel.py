@@ -1,4 +1,4 @@
-"""/proc/sys/kernel/{hostname,osrelease,ostype,arch}: one line of text each."""
+"""/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}: one line each."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sysmon.domain.models import KernelIdentity
 
 DIRECTORY = "sys/kernel"
 REQUIRED = ("hostname", "osrelease", "ostype")
-OPTIONAL = "arch"  # recent kernels only
+OPTIONAL = ("arch", "version", "domainname")  # arch: recent kernels only
 
 
 def parse_kernel_value(data: bytes, path: str) -> str:
@@ -18,13 +18,24 @@ def parse_kernel_value(data: bytes, path: str) -> str:
     return text(data.removesuffix(b"\n"))
 
 
+def _optional(data: bytes | None, name: str) -> str | None:
+    return None if data is None else parse_kernel_value(data, f"/proc/{DIRECTORY}/{name}")
+
+
 def parse_kernel_identity(
-    hostname: bytes, osrelease: bytes, ostype: bytes, arch: bytes | None
+    hostname: bytes,
+    osrelease: bytes,
+    ostype: bytes,
+    arch: bytes | None,
+    version: bytes | None = None,
+    domainname: bytes | None = None,
 ) -> KernelIdentity:
-    """The four files' contents; ``arch`` is None where the kernel does not have the file."""
+    """The files' contents; an optional one is None where the kernel does not have it."""
     return KernelIdentity(
         hostname=parse_kernel_value(hostname, "/proc/sys/kernel/hostname"),
         osrelease=parse_kernel_value(osrelease, "/proc/sys/kernel/osrelease"),
         ostype=parse_kernel_value(ostype, "/proc/sys/kernel/ostype"),
-        arch=None if arch is None else parse_kernel_value(arch, "/proc/sys/kernel/arch"),
+        arch=_optional(arch, "arch"),
+        version=_optional(version, "version"),
+        domainname=_optional(domainname, "domainname"),
     )

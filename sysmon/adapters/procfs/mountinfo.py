@@ -46,7 +46,9 @@ def parse_mountinfo(data: bytes, path: str = MOUNTINFO_PATH) -> list[Mount]:
     """``id parent major:minor root mountpoint options [optional...] - fstype source superopts``.
 
     Fields are split on single spaces, as the kernel writes them, so that an empty
-    source still leaves the fields after it in place. ``device`` is ``major:minor``.
+    source still leaves the fields after it in place. ``device`` is ``major:minor``;
+    ``root`` the 4th field, decoded; the per-mount options the 6th; the super options
+    follow the source.
     """
     if not data.strip():
         raise ProcfsFormatError(path, "empty")
@@ -76,7 +78,9 @@ def _plain_mountinfo(data: bytes) -> list[Mount] | None:
             return None
         if separator < _MOUNTINFO_HEAD or not fstype:
             return None
-        source = fields[separator + 2] if len(fields) > separator + 2 else b""
+        tail = len(fields) - separator
+        source = fields[separator + 2] if tail > 2 else b""
+        super_options = fields[separator + 3] if tail > 3 else b""
         # Positional: a keyword call costs more than building the record itself.
         append(
             Mount(
@@ -84,6 +88,9 @@ def _plain_mountinfo(data: bytes) -> list[Mount] | None:
                 fstype.decode("utf-8", "backslashreplace"),
                 fields[2].decode("utf-8", "backslashreplace"),  # device
                 source.decode("utf-8", "backslashreplace"),
+                fields[3],  # root
+                fields[5].decode("utf-8", "backslashreplace"),
+                super_options.decode("utf-8", "backslashreplace"),
             )
         )
     return mounts
@@ -113,13 +120,20 @@ def _mountinfo_lines(data: bytes, path: str) -> list[Mount]:
                 fstype=text(unescape(tail[0])),
                 device=text(fields[2]),
                 source=text(unescape(tail[1])) if len(tail) > 1 else "",
+                root=unescape(fields[3]),
+                mount_options=text(fields[5]),
+                super_options=text(unescape(tail[2])) if len(tail) > 2 else "",
             )
         )
     return mounts
 
 
 def parse_mounts(data: bytes, path: str = MOUNTS_PATH) -> list[Mount]:
-    """``source mountpoint fstype options 0 0``; ``device`` is the source, for want of better."""
+    """``source mountpoint fstype options 0 0``; ``device`` is the source, for want of better.
+
+    The table shows no root (``/`` is taken) and one options column, the per-mount and
+    the filesystem's options together: it is given as both.
+    """
     if not data.strip():
         raise ProcfsFormatError(path, "empty")
     mounts: list[Mount] = []
@@ -130,12 +144,15 @@ def parse_mounts(data: bytes, path: str = MOUNTS_PATH) -> list[Mount]:
         if len(fields) < _MOUNTS_FIELDS:
             raise ProcfsFormatError(path, f"not enough fields in line {number}")
         source = text(unescape(fields[0]))
+        options = text(unescape(fields[3]))
         mounts.append(
             Mount(
                 path=unescape(fields[1]),
                 fstype=text(unescape(fields[2])),
                 device=source,
                 source=source,
+                mount_options=options,
+                super_options=options,
             )
         )
     return mounts

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sysmon.adapters.procfs.cgroup import (
+    parse_cpu_count,
+    parse_cpu_max,
+    parse_keyed,
+    parse_limit,
+    parse_self_cgroup,
+)
 from sysmon.adapters.procfs.kernel import DIRECTORY, OPTIONAL, REQUIRED, parse_kernel_identity
 from sysmon.adapters.procfs.loadavg import parse_loadavg
 from sysmon.adapters.procfs.meminfo import parse_meminfo
@@ -22,17 +28,22 @@ from sysmon.adapters.procfs.mountinfo import parse_mountinfo, parse_mounts
 from sysmon.adapters.procfs.net_dev import parse_net_dev
 from sysmon.adapters.procfs.os_release import CANDIDATES, parse_os_release
 from sysmon.adapters.procfs.pid_stat import scan_processes
-from sysmon.adapters.procfs.stat import parse_stat
+from sysmon.adapters.procfs.pressure import parse_pressure
+from sysmon.adapters.procfs.stat import parse_cpu_stat, parse_stat
+from sysmon.adapters.procfs.statvfs import usage_of
 from sysmon.adapters.procfs.uptime import parse_uptime
 from sysmon.adapters.procfs.zoneinfo import parse_zoneinfo
 from sysmon.domain.errors import ProcfsFormatError, ServiceUnavailable, SysmonError
 from sysmon.domain.models import (
+    CgroupLine,
+    CpuStat,
     FsUsage,
     KernelIdentity,
     KernelStat,
     LoadAvg,
     Mount,
     NetDev,
+    PressureLine,
     ProcessTally,
     Uptime,
 )
@@ -74,8 +85,15 @@ def _root_reason(error: OSError) -> str:
 class ProcfsReader:
     """``ProcfsPort`` on a procfs tree and a root filesystem, both given as POSIX paths."""
 
-    def __init__(self, procfs_root: str = "/proc", rootfs_root: str = "/") -> None:
+    def __init__(
+        self,
+        procfs_root: str = "/proc",
+        rootfs_root: str = "/",
+        statvfs: Callable[[bytes], os.statvfs_result] = os.statvfs,
+    ) -> None:
+        """``statvfs`` is ``os.statvfs`` but where a fake filesystem supplies its own."""
         self._procfs_root = procfs_root
+        self._statvfs = statvfs
         self._proc = procfs_root.rstrip("/")
         self._rootfs = rootfs_root.rstrip("/")
         # The last mount table parsed: which file, its bytes, and its mounts. The table
@@ -140,6 +158,9 @@ class ProcfsReader:
     def kernel_stat(self) -> KernelStat:
         return parse_stat(self._read("stat"))
 
+    def cpu_stat(self) -> CpuStat:
+        return parse_cpu_stat(self._read("stat"))
+
     def meminfo(self) -> dict[str, int]:
         return parse_meminfo(self._read("meminfo"))
 
@@ -175,11 +196,8 @@ class ProcfsReader:
         raise self._failure(MOUNT_TABLES[-1][0], error, f", and no readable {others}") from error
 
     def fs_usage(self, mount_path: bytes) -> FsUsage:
-        # shutil.disk_usage is statvfs read the way df reads it: total = f_blocks x f_frsize,
-        # used = (f_blocks - f_bfree) x f_frsize, free = f_bavail x f_frsize. OSError
-        # propagates: the domain reports it for this mount alone.
-        usage = shutil.disk_usage(os.fsencode(self._rootfs) + mount_path)
-        return FsUsage(total=usage.total, used=usage.used, free=usage.free)
+        # OSError propagates: the domain reports it for this mount alone.
+        return usage_of(self._statvfs(os.fsencode(self._rootfs) + mount_path))
 
     def net_dev(self) -> list[NetDev]:
         return parse_net_dev(self._read("net/dev"))
@@ -203,8 +221,10 @@ class ProcfsReader:
 
     def kernel_identity(self) -> KernelIdentity:
         hostname, osrelease, ostype = (self._read(f"{DIRECTORY}/{name}") for name in REQUIRED)
-        arch = self._read_optional(f"{DIRECTORY}/{OPTIONAL}", FileNotFoundError)
-        return parse_kernel_identity(hostname, osrelease, ostype, arch)
+        arch, version, domainname = (
+            self._read_optional(f"{DIRECTORY}/{name}", FileNotFoundError) for name in OPTIONAL
+        )
+        return parse_kernel_identity(hostname, osrelease, ostype, arch, version, domainname)
 
     def os_release(self) -> dict[str, str] | None:
         for relative in CANDIDATES:
@@ -219,6 +239,56 @@ class ProcfsReader:
                 continue
             return parse_os_release(data)
         return None
+
+    # -- cgroups and pressure -------------------------------------------------------------
+
+    def self_cgroup(self) -> list[CgroupLine] | None:
+        data = self._read_optional("self/cgroup", FileNotFoundError)
+        return None if data is None else parse_self_cgroup(data)
+
+    def _cgroup_file(self, directory: bytes, name: str) -> tuple[bytes, str] | None:
+        """The file's bytes and its name on the host; None when it is not there."""
+        shown = f"{display(directory).rstrip('/')}/{name}"
+        path = os.fsencode(self._rootfs) + directory.rstrip(b"/") + b"/" + name.encode()
+        try:
+            with open(path, "rb", buffering=0) as file:
+                return file.read(), shown
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            raise ProcfsFormatError(shown, _file_reason(error)) from error
+
+    def cgroup_limit(self, directory: bytes, name: str) -> int | None:
+        found = self._cgroup_file(directory, name)
+        return None if found is None else parse_limit(*found)
+
+    def cgroup_keyed(self, directory: bytes, name: str) -> dict[str, int] | None:
+        found = self._cgroup_file(directory, name)
+        return None if found is None else parse_keyed(*found)
+
+    def cgroup_cpu_max(self, directory: bytes) -> tuple[int | None, int] | None:
+        found = self._cgroup_file(directory, "cpu.max")
+        return None if found is None else parse_cpu_max(*found)
+
+    def cgroup_cpu_count(self, directory: bytes, name: str) -> int | None:
+        found = self._cgroup_file(directory, name)
+        return None if found is None else parse_cpu_count(*found)
+
+    def pressure(
+        self, resource: str, directory: bytes | None = None
+    ) -> dict[str, PressureLine] | None:
+        if directory is not None:
+            found = self._cgroup_file(directory, f"{resource}.pressure")
+            return None if found is None else parse_pressure(*found)
+        # Absent before Linux 4.20 and with psi=0; other errors (EOPNOTSUPP) are named.
+        relative = f"pressure/{resource}"
+        data = self._read_optional(relative, FileNotFoundError, NotADirectoryError)
+        return None if data is None else parse_pressure(data, f"/proc/{relative}")
+
+
+def display(path: bytes) -> str:
+    """A host path as text; bytes that are not UTF-8 are shown as ``\\xNN``."""
+    return path.decode("utf-8", "backslashreplace")
 
 
 if TYPE_CHECKING:

@@ -250,3 +250,104 @@ def test_a_forked_child_starts_afresh(gates: list[threading.Event]) -> None:
     assert deadline.hung_keys == ["/mnt/nfs"]
     hung.gate.set()
     back(deadline, "/mnt/nfs")
+
+
+def test_a_batch_runs_in_order_on_one_worker_in_one_hand_off() -> None:
+    deadline = ThreadDeadline()
+    order: list[tuple[str, threading.Thread]] = []
+
+    def note(key: str) -> Callable[[], str]:
+        def fn() -> str:
+            order.append((key, threading.current_thread()))
+            return key.upper()
+
+        return fn
+
+    keys = ["/", "/boot", "/home"]
+    assert deadline.call_each([(k, note(k)) for k in keys], 1.0) == ["/", "/BOOT", "/HOME"]
+    assert [k for k, _ in order] == keys
+    assert len({t for _, t in order}) == 1
+    assert order[0][1] is not threading.current_thread()
+
+
+def test_a_batch_returns_each_calls_error_in_its_place() -> None:
+    deadline = ThreadDeadline()
+
+    def denied() -> None:
+        raise PermissionError(13, "Permission denied")
+
+    outcomes = deadline.call_each([("a", lambda: 1), ("b", denied), ("c", lambda: 3)], 1.0)
+    assert outcomes[0] == 1
+    assert isinstance(outcomes[1], PermissionError)
+    assert outcomes[1].strerror == "Permission denied"
+    assert outcomes[2] == 3
+
+
+def test_a_hung_call_in_the_middle_of_a_batch_times_out_alone(
+    gates: list[threading.Event],
+) -> None:
+    deadline = ThreadDeadline()
+    before = workers()
+    hung = Blocked(gates)
+    ran: list[threading.Thread] = []
+
+    def fine(value: str) -> Callable[[], str]:
+        def fn() -> str:
+            ran.append(threading.current_thread())
+            return value
+
+        return fn
+
+    outcomes = deadline.call_each(
+        [("/", fine("root")), ("/mnt/nfs", hung), ("/home", fine("home"))], SHORT
+    )
+    assert outcomes[0] == "root"
+    assert isinstance(outcomes[1], TimeoutError)
+    assert str(outcomes[1]) == "no answer within 0.05s"
+    assert outcomes[2] == "home"
+    assert deadline.hung_keys == ["/mnt/nfs"]
+    first, after = ran
+    assert hung.thread is first  # the batch's worker took the hang with it
+    assert after is not first  # the rest went on, on another worker
+    # repeated batches: the hung key answers at once, no second worker for it
+    for _ in range(20):
+        again = deadline.call_each(
+            [("/", fine("root")), ("/mnt/nfs", lambda: "never"), ("/home", fine("home"))], 1.0
+        )
+        assert again[0] == "root"
+        assert again[2] == "home"
+        assert isinstance(again[1], TimeoutError)
+        assert str(again[1]) == "still hung since an earlier call: /mnt/nfs"
+    assert workers() - before == {first, after}
+    hung.gate.set()
+    back(deadline, "/mnt/nfs")
+    # the hung worker finished its own call only: the calls after it ran once, elsewhere
+    assert ran.count(first) == 1
+    assert deadline.call_each([("/mnt/nfs", lambda: "back")], 1.0) == ["back"]
+
+
+def test_two_hung_calls_in_a_batch_hold_one_worker_each(gates: list[threading.Event]) -> None:
+    deadline = ThreadDeadline()
+    before = workers()
+    hung_a, hung_b = Blocked(gates), Blocked(gates)
+    outcomes = deadline.call_each([("a", hung_a), ("b", hung_b), ("c", lambda: "c")], SHORT)
+    assert [type(o) for o in outcomes[:2]] == [TimeoutError, TimeoutError]
+    assert outcomes[2] == "c"
+    assert deadline.hung_keys == ["a", "b"]
+    assert hung_a.thread is not None
+    assert hung_b.thread is not None
+    assert hung_a.thread is not hung_b.thread
+    assert len(workers() - before) == 3
+    hung_a.gate.set()
+    hung_b.gate.set()
+    back(deadline, "a", "b")
+
+
+def test_inline_deadline_batches_in_the_caller() -> None:
+    deadline = InlineDeadline()
+    deadline.hang("/nfs")
+    outcomes = deadline.call_each([("/", lambda: 1), ("/nfs", lambda: 2), ("/x", lambda: 3)], 2.0)
+    assert outcomes[0] == 1
+    assert isinstance(outcomes[1], TimeoutError)
+    assert str(outcomes[1]) == "no answer within 2s"
+    assert outcomes[2] == 3

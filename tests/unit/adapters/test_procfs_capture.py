@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.models import ProcessTally
 
@@ -52,7 +53,9 @@ def tree_files(root):
 
 
 def test_the_capture_holds_exactly_what_sysmon_reads(source):
-    target = capture_host.capture("odd", "/src/proc", "/src/rootfs", "/out", True, FACTS)
+    target = capture_host.capture(
+        "odd", "/src/proc", "/src/rootfs", "/out", True, FACTS, fakefs_statvfs(source)
+    )
     assert target == "/out/odd"
     files = tree_files(target)
     pids = sorted(p for p in os.listdir("/src/proc") if p.isdigit())
@@ -68,6 +71,8 @@ def test_the_capture_holds_exactly_what_sysmon_reads(source):
         "/proc/sys/kernel/osrelease",
         "/proc/sys/kernel/ostype",
         "/proc/sys/kernel/arch",
+        "/proc/sys/kernel/version",
+        "/proc/sys/kernel/domainname",
         "/rootfs/etc/os-release",  # found under usr/lib on the host
         "/host.json",
     } | {f"/proc/{pid}/stat" for pid in pids}
@@ -77,7 +82,9 @@ def test_the_capture_holds_exactly_what_sysmon_reads(source):
 
 
 def test_the_capture_is_anonymised(source):
-    target = capture_host.capture("odd", "/src/proc", "/src/rootfs", "/out", True, FACTS)
+    target = capture_host.capture(
+        "odd", "/src/proc", "/src/rootfs", "/out", True, FACTS, fakefs_statvfs(source)
+    )
     assert read(f"{target}/proc/sys/kernel/hostname") == b"host-odd\n"
     assert read(f"{target}/proc/102/stat").startswith(b"102 (proc-102) D 1 102 102 ")
     assert read(f"{target}/proc/103/stat").startswith(b"103 (proc-103) T 1 103 103 ")
@@ -95,7 +102,9 @@ def test_the_capture_is_anonymised(source):
 
 
 def test_the_capture_reads_back_like_the_host(source):
-    target = capture_host.capture("odd", "/src/proc", "/src/rootfs", "/out", True, FACTS)
+    target = capture_host.capture(
+        "odd", "/src/proc", "/src/rootfs", "/out", True, FACTS, fakefs_statvfs(source)
+    )
     live = ProcfsReader("/src/proc", "/src/rootfs")
     captured = ProcfsReader(f"{target}/proc", f"{target}/rootfs")
     assert captured.process_tally() == live.process_tally()
@@ -108,22 +117,40 @@ def test_the_capture_reads_back_like_the_host(source):
 
 def test_host_json_has_the_facts_and_every_mount(source):
     source.add_mount_point("/src/rootfs/data", total_size=4096 * 100)
-    target = capture_host.capture("odd", "/src/proc", "/src/rootfs", "/out", True, FACTS)
+    target = capture_host.capture(
+        "odd", "/src/proc", "/src/rootfs", "/out", True, FACTS, fakefs_statvfs(source)
+    )
     host = json.loads(read(f"{target}/host.json"))
     assert {k: host[k] for k in FACTS} == FACTS
     assert len(host["mounts"]) == 22
-    assert host["mounts"]["/data"] == {"total": 409600, "used": 0, "free": 409600}
+    assert host["mounts"]["/data"] == {
+        "total": 409600,
+        "used": 0,
+        "free": 409600,
+        "files": 0,  # pyfakefs has no inodes
+        "files_free": 0,
+    }
     assert os.fsdecode(b"/mnt/raw\xff") in host["mounts"]
 
 
 def test_the_capture_is_deterministic(source):
-    first = tree_files(capture_host.capture("odd", "/src/proc", "/src/rootfs", "/a", True, FACTS))
-    second = tree_files(capture_host.capture("odd", "/src/proc", "/src/rootfs", "/b", True, FACTS))
+    first = tree_files(
+        capture_host.capture(
+            "odd", "/src/proc", "/src/rootfs", "/a", True, FACTS, fakefs_statvfs(source)
+        )
+    )
+    second = tree_files(
+        capture_host.capture(
+            "odd", "/src/proc", "/src/rootfs", "/b", True, FACTS, fakefs_statvfs(source)
+        )
+    )
     assert first == second
 
 
 def test_no_anonymise_keeps_names(source):
-    target = capture_host.capture("odd", "/src/proc", "/src/rootfs", "/out", False, FACTS)
+    target = capture_host.capture(
+        "odd", "/src/proc", "/src/rootfs", "/out", False, FACTS, fakefs_statvfs(source)
+    )
     assert read(f"{target}/proc/sys/kernel/hostname") == b"odd-host\n"
     assert read(f"{target}/proc/100/stat") == read("/src/proc/100/stat")
     assert read(f"{target}/proc/1/mountinfo") == read("/src/proc/1/mountinfo")
@@ -131,7 +158,9 @@ def test_no_anonymise_keeps_names(source):
 
 def test_a_kernel_without_mountinfo_gives_proc_mounts(fs):
     fs.add_real_directory(str(HOSTS / "legacy-2.6.18"), target_path="/src")
-    target = capture_host.capture("old", "/src/proc", "/src/rootfs", "/out", True, FACTS)
+    target = capture_host.capture(
+        "old", "/src/proc", "/src/rootfs", "/out", True, FACTS, fakefs_statvfs(fs)
+    )
     lines = read(f"{target}/proc/mounts").split(b"\n")
     assert lines[0] == b"rootfs / rootfs rw 0 0"
     assert lines[1] == b"source-1 / ext3 rw,data=ordered 0 0"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.memory import read_memory
@@ -32,7 +33,7 @@ KIB = 1024
 def host(fs, name) -> ProcfsPort:
     """The tree mapped read-only at /hosts/<name> in the fake filesystem, and its reader."""
     fs.add_real_directory(str(HOSTS / name), target_path=f"/hosts/{name}")
-    return ProcfsReader(f"/hosts/{name}/proc", f"/hosts/{name}/rootfs")
+    return ProcfsReader(f"/hosts/{name}/proc", f"/hosts/{name}/rootfs", fakefs_statvfs(fs))
 
 
 def host_json(name):
@@ -87,10 +88,15 @@ def test_legacy_2_6_18(fs):
     mounts = reader.mounts()
     assert len(mounts) == 11
     assert mounts[:2] == [
-        Mount(b"/", "rootfs", "rootfs", "rootfs"),
-        Mount(b"/", "ext3", "/dev/root", "/dev/root"),
+        Mount(b"/", "rootfs", "rootfs", "rootfs", b"/", "rw", "rw"),
+        Mount(b"/", "ext3", "/dev/root", "/dev/root", b"/", "rw,data=ordered", "rw,data=ordered"),
     ]
-    assert Mount(b"/boot", "ext3", "/dev/sda1", "/dev/sda1") in mounts
+    assert (
+        Mount(
+            b"/boot", "ext3", "/dev/sda1", "/dev/sda1", b"/", "rw,data=ordered", "rw,data=ordered"
+        )
+        in mounts
+    )
     assert reader.net_dev() == [
         NetDev("lo", 1000, 10, 0, 0, 1000, 10, 0, 0),
         NetDev("eth0", 123456789, 200000, 1, 2, 98765432, 150000, 3, 4),
@@ -99,7 +105,12 @@ def test_legacy_2_6_18(fs):
     # 13 processes; mysqld has 10 threads, the other 12 have one each.
     assert reader.process_tally() == ProcessTally({"S": 9, "D": 1, "R": 1, "Z": 1, "T": 1}, 22)
     assert reader.kernel_identity() == KernelIdentity(
-        "legacy-host", "2.6.18-419.el5", "Linux", None
+        "legacy-host",
+        "2.6.18-419.el5",
+        "Linux",
+        None,
+        version="#1 SMP Wed Jun 14 06:52:42 EDT 2017",
+        domainname="localdomain",
     )
     assert reader.os_release() is None
 
@@ -125,12 +136,35 @@ def test_debian6_2_6_32(fs):
     assert reader.zoneinfo_low_pages() == 5 + 1555 + 1000
     mounts = reader.mounts()
     assert len(mounts) == 10
-    assert mounts[0] == Mount(b"/", "ext3", "8:1", "/dev/sda1")
-    assert mounts[-1] == Mount(b"/srv/nfs", "nfs", "0:18", "192.0.2.10:/export")
+    assert mounts[0] == Mount(
+        b"/",
+        "ext3",
+        "8:1",
+        "/dev/sda1",
+        b"/",
+        "rw,relatime",
+        "rw,errors=remount-ro,barrier=0,data=ordered",
+    )
+    assert mounts[-1] == Mount(
+        b"/srv/nfs",
+        "nfs",
+        "0:18",
+        "192.0.2.10:/export",
+        b"/",
+        "rw,relatime",
+        "rw,vers=3,rsize=32768,wsize=32768,hard,proto=tcp,addr=192.0.2.10",
+    )
     assert reader.net_dev()[2] == NetDev("eth1", 30000, 300, 5, 6, 40000, 400, 7, 8)
     # 14 processes: rsyslogd 3 threads, java 25, twelve others 1 each.
     assert reader.process_tally() == ProcessTally({"S": 12, "R": 1, "D": 1}, 40)
-    assert reader.kernel_identity() == KernelIdentity("squeeze", "2.6.32-5-amd64", "Linux", None)
+    assert reader.kernel_identity() == KernelIdentity(
+        "squeeze",
+        "2.6.32-5-amd64",
+        "Linux",
+        None,
+        version="#1 SMP Sun Sep 23 10:49:36 UTC 2012",
+        domainname="(none)",
+    )
     assert reader.os_release() is None
 
 
@@ -160,7 +194,12 @@ def test_odd_host_kernel_files(fs):
     assert reader.loadavg() == LoadAvg(1.5, 0.75, 0.25, 3, 1234, 99999)
     assert reader.uptime() == Uptime(123456.78, 456789.12)
     assert reader.kernel_identity() == KernelIdentity(
-        "odd-host", "6.8.0-45-generic", "Linux", "aarch64"
+        "odd-host",
+        "6.8.0-45-generic",
+        "Linux",
+        "aarch64",
+        version="#45-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug 30 12:02:04 UTC 2024",
+        domainname="odd.example",
     )
 
 
@@ -176,14 +215,48 @@ def test_odd_host_memory_and_swap(fs):
 def test_odd_host_mounts(fs):
     mounts = host(fs, "odd-host").mounts()
     assert len(mounts) == 22
-    assert mounts[0] == Mount(b"/", "overlay", "0:40", "overlay")
-    assert Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1") in mounts
-    assert Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2") in mounts
-    assert Mount(b"/mnt/back\\slash", "vfat", "259:6", "/dev/sdb3") in mounts
-    assert Mount(b"/mnt/raw\xff", "ext4", "259:7", "/dev/sdc1") in mounts
-    assert Mount(b"/mnt/new\nline", "ext4", "259:8", "/dev/sdc2") in mounts
-    assert Mount(b"/mnt/fuse", "fuse.sshfs", "0:45", "user@server:/home") in mounts
-    assert Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1") in mounts
+    assert mounts[0] == Mount(
+        b"/",
+        "overlay",
+        "0:40",
+        "overlay",
+        b"/",
+        "rw,relatime",
+        "rw,lowerdir=/lower,upperdir=/upper,workdir=/work",
+    )
+    assert Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1", b"/", "rw,relatime", "rw") in mounts
+    assert (
+        Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2", b"/", "rw,relatime", "rw") in mounts
+    )
+    assert (
+        Mount(
+            b"/mnt/back\\slash",
+            "vfat",
+            "259:6",
+            "/dev/sdb3",
+            b"/",
+            "rw,relatime",
+            "rw,fmask=0022,dmask=0022",
+        )
+        in mounts
+    )
+    assert Mount(b"/mnt/raw\xff", "ext4", "259:7", "/dev/sdc1", b"/", "rw,relatime", "rw") in mounts
+    assert (
+        Mount(b"/mnt/new\nline", "ext4", "259:8", "/dev/sdc2", b"/", "rw,relatime", "rw") in mounts
+    )
+    assert (
+        Mount(
+            b"/mnt/fuse",
+            "fuse.sshfs",
+            "0:45",
+            "user@server:/home",
+            b"/",
+            "rw,nosuid,nodev,relatime",
+            "rw,user_id=1000,group_id=1000",
+        )
+        in mounts
+    )
+    assert Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1", b"/", "rw,relatime", "rw") in mounts
     assert [m.path for m in mounts if m.device == "259:3"] == [b"/data", b"/srv/export"]
     # Real storage once each: pseudo filesystems out, the bind mount at its shorter path.
     assert [m.path for m in DiskPolicy().select(mounts)] == [
@@ -240,7 +313,12 @@ def test_container(fs):
     assert [m.path for m in DiskPolicy().select(mounts)] == [b"/", b"/data"]
     assert reader.process_tally() == ProcessTally({"S": 2, "R": 1}, 7)
     assert reader.kernel_identity() == KernelIdentity(
-        "c0ffee123456", "6.8.0-1012-aws", "Linux", "x86_64"
+        "c0ffee123456",
+        "6.8.0-1012-aws",
+        "Linux",
+        "x86_64",
+        version="#13-Ubuntu SMP Mon Jul 15 13:40:27 UTC 2024",
+        domainname="(none)",
     )
     release = reader.os_release()
     assert release is not None

@@ -43,8 +43,8 @@ def test_an_unchanged_table_is_not_parsed_again(fs: Any, parses: list[str]) -> N
         first
         == second
         == [
-            Mount(b"/", "ext4", "8:1", "/dev/sda1"),
-            Mount(b"/home", "xfs", "8:2", "/dev/sda2"),
+            Mount(b"/", "ext4", "8:1", "/dev/sda1", b"/", "rw", "rw"),
+            Mount(b"/home", "xfs", "8:2", "/dev/sda2", b"/", "rw", "rw"),
         ]
     )
     assert parses == ["/proc/1/mountinfo"]
@@ -58,7 +58,7 @@ def test_a_changed_table_is_read_afresh(fs: Any, parses: list[str]) -> None:
     reader = ProcfsReader(ROOT)
     assert len(reader.mounts()) == 2
     table.set_contents(ONE)
-    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1")]
+    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1", b"/", "rw", "rw")]
     table.set_contents(TWO)
     assert len(reader.mounts()) == 2
     assert parses == ["/proc/1/mountinfo"] * 3

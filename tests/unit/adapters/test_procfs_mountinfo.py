@@ -24,17 +24,21 @@ OPTIONAL_FIELDS = (
         pytest.param(
             LINUX_6_18,
             [
-                Mount(b"/proc", "proc", "0:21", "proc"),
-                Mount(b"/", "ext4", "254:0", "/dev/vda"),
+                Mount(b"/proc", "proc", "0:21", "proc", b"/", "rw,relatime", "rw"),
+                Mount(
+                    b"/", "ext4", "254:0", "/dev/vda", b"/", "rw,relatime", "rw,discard,resv_strict"
+                ),
             ],
             id="6.18",
         ),
         pytest.param(
             OPTIONAL_FIELDS,
             [
-                Mount(b"/", "overlay", "0:40", "overlay"),
-                Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1"),
-                Mount(b"/srv", "ext3", "8:1", "/dev/sda1"),
+                Mount(b"/", "overlay", "0:40", "overlay", b"/", "rw,relatime", "rw,lowerdir=/l"),
+                Mount(b"/mnt/multi", "ext4", "259:9", "/dev/sdd1", b"/", "rw", "rw"),
+                Mount(
+                    b"/srv", "ext3", "8:1", "/dev/sda1", b"/", "rw,relatime", "rw,errors=remount-ro"
+                ),
             ],
             id="optional-fields",
         ),
@@ -46,33 +50,60 @@ OPTIONAL_FIELDS = (
             b"34 20 259:8 / /mnt/esc\\377 rw - ext4 /dev/sdc3 rw\n"
             b"35 20 259:9 / /mnt/raw\xff rw - ext4 /dev/sdc4 rw\n",
             [
-                Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1"),
-                Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2"),
-                Mount(b"/mnt/back\\slash", "vfat", "259:6", "/dev/sdb3"),
-                Mount(b"/mnt/new\nline", "ext4", "259:7", "/dev/sdc2"),
-                Mount(b"/mnt/esc\xff", "ext4", "259:8", "/dev/sdc3"),
-                Mount(b"/mnt/raw\xff", "ext4", "259:9", "/dev/sdc4"),
+                Mount(b"/mnt/my disk", "ext4", "259:4", "/dev/sdb1", b"/", "rw", "rw"),
+                Mount(b"/mnt/tab\there", "ext4", "259:5", "/dev/sdb2", b"/", "rw", "rw"),
+                Mount(b"/mnt/back\\slash", "vfat", "259:6", "/dev/sdb3", b"/", "rw", "rw"),
+                Mount(b"/mnt/new\nline", "ext4", "259:7", "/dev/sdc2", b"/", "rw", "rw"),
+                Mount(b"/mnt/esc\xff", "ext4", "259:8", "/dev/sdc3", b"/", "rw", "rw"),
+                Mount(b"/mnt/raw\xff", "ext4", "259:9", "/dev/sdc4", b"/", "rw", "rw"),
             ],
             id="escapes",
         ),
         pytest.param(
             b"36 20 0:45 / /mnt/fuse rw - fuse.sshfs user@server:/my\\040home rw\n",
-            [Mount(b"/mnt/fuse", "fuse.sshfs", "0:45", "user@server:/my home")],
+            [Mount(b"/mnt/fuse", "fuse.sshfs", "0:45", "user@server:/my home", b"/", "rw", "rw")],
             id="escaped-source",
         ),
         pytest.param(
+            # a container's view: the cgroup mount's root is its own cgroup, with a space
+            b"32 31 0:29 /docker/a\\040b /sys/fs/cgroup/cpu,cpuacct ro,nosuid - cgroup cgroup"
+            b" rw,cpu,cpuacct\n"
+            b"41 31 0:38 /../x /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n",
+            [
+                Mount(
+                    b"/sys/fs/cgroup/cpu,cpuacct",
+                    "cgroup",
+                    "0:29",
+                    "cgroup",
+                    b"/docker/a b",
+                    "ro,nosuid",
+                    "rw,cpu,cpuacct",
+                ),
+                Mount(
+                    b"/sys/fs/cgroup/unified",
+                    "cgroup2",
+                    "0:38",
+                    "cgroup2",
+                    b"/../x",
+                    "rw",
+                    "rw,nsdelegate",
+                ),
+            ],
+            id="cgroup-roots-and-super-options",
+        ),
+        pytest.param(
             b"37 20 0:46 / /x rw - tmpfs  rw\n",
-            [Mount(b"/x", "tmpfs", "0:46", "")],
+            [Mount(b"/x", "tmpfs", "0:46", "", b"/", "rw", "rw")],
             id="empty-source",
         ),
         pytest.param(
             b"38 20 0:47 / /y rw - tmpfs\n",
-            [Mount(b"/y", "tmpfs", "0:47", "")],
+            [Mount(b"/y", "tmpfs", "0:47", "", b"/", "rw", "")],
             id="no-source-no-superopts",
         ),
         pytest.param(
             b"39 20 0:48 /- /- rw - ext4 /dev/\xe9 rw",
-            [Mount(b"/-", "ext4", "0:48", "/dev/\\xe9")],
+            [Mount(b"/-", "ext4", "0:48", "/dev/\\xe9", b"/-", "rw", "rw")],
             id="dash-paths-latin1-source-no-newline",
         ),
     ],
@@ -140,17 +171,25 @@ LINUX_2_6_18_MOUNTS = (
         pytest.param(
             LINUX_2_6_18_MOUNTS,
             [
-                Mount(b"/", "rootfs", "rootfs", "rootfs"),
-                Mount(b"/", "ext3", "/dev/root", "/dev/root"),
-                Mount(b"/proc", "proc", "/proc", "/proc"),
-                Mount(b"/mnt/my disk", "ext3", "/dev/sda1", "/dev/sda1"),
-                Mount(b"/proc/sys/fs/binfmt_misc", "binfmt_misc", "none", "none"),
+                Mount(b"/", "rootfs", "rootfs", "rootfs", b"/", "rw", "rw"),
+                Mount(
+                    b"/",
+                    "ext3",
+                    "/dev/root",
+                    "/dev/root",
+                    b"/",
+                    "rw,data=ordered",
+                    "rw,data=ordered",
+                ),
+                Mount(b"/proc", "proc", "/proc", "/proc", b"/", "rw", "rw"),
+                Mount(b"/mnt/my disk", "ext3", "/dev/sda1", "/dev/sda1", b"/", "rw", "rw"),
+                Mount(b"/proc/sys/fs/binfmt_misc", "binfmt_misc", "none", "none", b"/", "rw", "rw"),
             ],
             id="2.6.18",
         ),
         pytest.param(
             b"server:/ex\\040port /mnt nfs rw",
-            [Mount(b"/mnt", "nfs", "server:/ex port", "server:/ex port")],
+            [Mount(b"/mnt", "nfs", "server:/ex port", "server:/ex port", b"/", "rw", "rw")],
             id="no-dump-pass-escaped-source",
         ),
     ],

@@ -1,10 +1,12 @@
 """ProcfsReader on a fake /proc (pyfakefs): reading, fallbacks, and error translation."""
 
+import inspect
 import logging
 
 import pytest
 from pyfakefs.fake_filesystem import OSType
 
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.errors import InternalError, ProcfsFormatError, ServiceUnavailable
 from sysmon.domain.models import (
@@ -53,7 +55,7 @@ SMALL = {
 def make_host(fs, files=None, root=ROOT):
     for relative, contents in (SMALL if files is None else files).items():
         fs.create_file(f"{root}/{relative}", contents=contents)
-    return ProcfsReader(root, ROOTFS)
+    return ProcfsReader(root, ROOTFS, fakefs_statvfs(fs))
 
 
 METHODS = [
@@ -69,13 +71,21 @@ METHODS = [
 ]
 
 
-def test_reader_satisfies_the_port():
-    port: ProcfsPort = ProcfsReader()  # checked by mypy; nothing is read here
-    assert isinstance(port, ProcfsReader)
+def test_reader_has_every_method_of_the_port_with_its_signature():
+    members = sorted(name for name in vars(ProcfsPort) if not name.startswith("_"))
+    assert {"kernel_stat", "meminfo", "fs_usage", "process_tally", "os_release"} <= set(members)
+    for name in members:
+        ours = inspect.signature(getattr(ProcfsReader, name))
+        assert ours == inspect.signature(getattr(ProcfsPort, name)), name
 
 
-def test_construction_reads_nothing(fs):
-    ProcfsReader("/does/not/exist", "/nor/this")  # no error until a method is called
+def test_construction_reads_nothing_and_each_call_reads_afresh(fs):
+    reader = ProcfsReader(ROOT, ROOTFS)  # before the tree exists: nothing is read yet
+    make_host(fs)
+    assert reader.loadavg() == LoadAvg(0.25, 0.5, 1.0, 1, 20, 300)
+    fs.remove_object(f"{ROOT}/loadavg")
+    fs.create_file(f"{ROOT}/loadavg", contents="2.00 1.00 0.50 3/40 999\n")
+    assert reader.loadavg() == LoadAvg(2.0, 1.0, 0.5, 3, 40, 999)
 
 
 @pytest.mark.parametrize("ostype", [OSType.LINUX, OSType.MACOS, OSType.WINDOWS])
@@ -93,7 +103,7 @@ def test_a_small_host_reads_the_same_on_every_emulated_os(fs, ostype):
     assert reader.zoneinfo_low_pages() == 7
     assert reader.loadavg() == LoadAvg(0.25, 0.5, 1.0, 1, 20, 300)
     assert reader.uptime() == Uptime(100.5, 150.25)
-    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1")]
+    assert reader.mounts() == [Mount(b"/", "ext4", "8:1", "/dev/sda1", b"/", "rw", "rw")]
     assert reader.net_dev() == [NetDev("eth0", 1, 2, 3, 4, 9, 10, 11, 12)]
     assert reader.process_tally() == ProcessTally({"S": 1, "R": 1}, 4)
     assert reader.kernel_identity() == KernelIdentity("small", "6.1.0", "Linux", None)
@@ -259,7 +269,7 @@ def test_an_unreadable_mount_table_falls_through(fs, become_user):
     fs.create_file(f"{ROOT}/1/mountinfo", st_mode=0o100600, contents=PID1)
     assert [m.path for m in reader.mounts()] == [b"/pid1"]
     become_user()
-    assert reader.mounts() == [Mount(b"/self", "ext4", "8:2", "/dev/sda2")]
+    assert reader.mounts() == [Mount(b"/self", "ext4", "8:2", "/dev/sda2", b"/", "rw", "rw")]
 
 
 def test_the_first_readable_table_wins_even_if_it_does_not_parse(fs):
@@ -270,7 +280,9 @@ def test_the_first_readable_table_wins_even_if_it_does_not_parse(fs):
 
 def test_proc_mounts_gives_the_source_as_device(fs):
     reader = make_host(fs, {"stat": SMALL["stat"], "mounts": MOUNTS})
-    assert reader.mounts() == [Mount(b"/mounts", "ext3", "/dev/sda3", "/dev/sda3")]
+    assert reader.mounts() == [
+        Mount(b"/mounts", "ext3", "/dev/sda3", "/dev/sda3", b"/", "rw", "rw")
+    ]
 
 
 # -- the process scan ---------------------------------------------------------------------
@@ -329,14 +341,15 @@ def test_fs_usage_is_taken_under_the_rootfs(fs):
     fs.add_mount_point(f"{ROOTFS}/data", total_size=10_000)
     fs.create_file(f"{ROOTFS}/data/blob", st_size=2_500)
     fs.add_mount_point(f"{ROOTFS}/mnt/caf\u00e9", total_size=4_096)
-    assert reader.fs_usage(b"/data") == FsUsage(total=10_000, used=2_500, free=7_500)
-    assert reader.fs_usage("/mnt/café".encode()) == FsUsage(total=4_096, used=0, free=4_096)
+    assert reader.fs_usage(b"/data") == FsUsage(10_000, 2_500, 7_500, files=0, files_free=0)
+    assert reader.fs_usage("/mnt/café".encode()) == FsUsage(4_096, 0, 4_096, 0, 0)
 
 
 def test_fs_usage_of_the_root_with_the_default_rootfs(fs):
     fs.set_disk_usage(1_000_000)
     fs.create_file("/etc/big", st_size=1_000)
-    assert ProcfsReader().fs_usage(b"/") == FsUsage(total=1_000_000, used=1_000, free=999_000)
+    reader = ProcfsReader(statvfs=fakefs_statvfs(fs))
+    assert reader.fs_usage(b"/") == FsUsage(1_000_000, 1_000, 999_000, files=0, files_free=0)
 
 
 def test_os_release_prefers_etc_then_usr_lib(fs):

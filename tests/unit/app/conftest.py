@@ -9,13 +9,16 @@ filesystem whichever other conftest module is loaded under the same name.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sysmon.adapters.deadline import InlineDeadline
+from sysmon.adapters.fake_host.disk import fakefs_statvfs
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.domain.disk import DiskPolicy
 from sysmon.domain.metrics import MetricsService
@@ -70,9 +73,15 @@ def _create_on_disk(path: str, text: str) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
-def _metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -> MetricsService:
+def _metrics(
+    statvfs: Callable[[bytes], os.statvfs_result],
+    proc: str,
+    rootfs: str,
+    clock: ClockPort,
+    cache: float = 1.0,
+) -> MetricsService:
     return MetricsService(
-        ProcfsReader(proc, rootfs),
+        ProcfsReader(proc, rootfs, statvfs),
         clock,
         InlineDeadline(),
         HostFacts(user_hz=100, page_size=4096, machine="x86_64"),
@@ -82,9 +91,13 @@ def _metrics(proc: str, rootfs: str, clock: ClockPort, cache: float = 1.0) -> Me
 
 
 @pytest.fixture
-def make_metrics() -> Callable[..., MetricsService]:
-    """``make_metrics(proc, rootfs, clock, cache=1.0)``: the real MetricsService on a tree."""
-    return _metrics
+def make_metrics(request: pytest.FixtureRequest) -> Callable[..., MetricsService]:
+    """``make_metrics(proc, rootfs, clock, cache=1.0)``: the real MetricsService on a tree
+    (statvfs inside pyfakefs where the test uses it).
+    """
+    if "fs" in request.fixturenames:
+        return partial(_metrics, fakefs_statvfs(request.getfixturevalue("fs")))
+    return partial(_metrics, os.statvfs)
 
 
 BROKER_DATA = Path(__file__).resolve().parents[3] / "sysmon" / "broker_replies"

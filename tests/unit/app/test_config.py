@@ -6,6 +6,7 @@ from sysmon.app.config import (
     ConfigError,
     Settings,
     apply_overrides,
+    log_level_name,
     process_id_from,
     read_config_file,
     settings_from_mapping,
@@ -130,3 +131,41 @@ def test_transport_keys():
         settings_from_mapping({"sysmon_transport": "pipe"})
     with pytest.raises(ConfigError, match="sysmon_uds_path"):
         settings_from_mapping({"sysmon_uds_path": ""})
+
+
+@pytest.mark.parametrize("value", [0, "0s", "0ms"])
+def test_a_zero_disk_timeout_is_refused_with_the_reason(value):
+    with pytest.raises(ConfigError) as raised:
+        settings_from_mapping({"sysmon_disk_timeout": value})
+    assert str(raised.value) == (
+        f"sysmon_disk_timeout: bad value {json.dumps(value)}: must be above 0 (with no time "
+        "at all, every measurement would time out)"
+    )
+    assert settings_from_mapping({"sysmon_disk_timeout": "10ms"}).disk_timeout == 0.01
+
+
+@pytest.mark.parametrize(
+    ("spelling", "level"),
+    [("debug", "DEBUG"), ("INFO", "INFO"), ("Warn", "WARNING"), ("warning", "WARNING"),
+     ("WARNING", "WARNING"), ("error", "ERROR"), ("ERROR", "ERROR")],
+)  # fmt: skip
+def test_config_and_command_line_take_the_same_level_spellings(spelling, level):
+    assert settings_from_mapping({"logging": {"level": spelling}}).log_level == level
+    assert log_level_name(spelling) == level
+    assert main_log_level(["--log-level", spelling]) == level
+
+
+def main_log_level(argv):
+    from sysmon.app.cli import build_parser, load_settings
+
+    return load_settings(build_parser().parse_args([*argv, "call", "RPCGetUptime"])).log_level
+
+
+def test_an_unknown_level_spelling_is_refused_alike():
+    with pytest.raises(ValueError, match="expected one of debug, info, warn, warning, error"):
+        log_level_name("loud")
+    warnings = settings_from_mapping({"logging": {"level": "loud"}}).warnings
+    assert warnings == (
+        'logging.level: bad value "loud": expected debug, info, warn, warning or error '
+        "(any case); using info",
+    )

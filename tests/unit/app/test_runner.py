@@ -1,6 +1,7 @@
 """serve() in this process over real pipes: end of input, signals, long lines, a closed output."""
 
 import json
+import logging
 import os
 import queue
 import signal
@@ -16,7 +17,9 @@ from sysmon.app.server import Server
 from sysmon.domain.message_stats import MessageStatsService
 from sysmon.domain.timers import Timers
 
-GUARD_SECONDS = 20  # only a safety net: a broken loop fails the test instead of hanging it
+# Only a safety net: a loop that does not return by itself is ended by closing its
+# input, and the test then fails because the guard had to fire; it never hangs.
+GUARD_SECONDS = 20
 
 
 def request(method, cid):
@@ -36,8 +39,13 @@ class Channel:
         self._input_lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self._guard = threading.Timer(GUARD_SECONDS, self.close_input)
+        self.guard_fired = threading.Event()
+        self._guard = threading.Timer(GUARD_SECONDS, self._end_a_stuck_loop)
         self._guard.start()
+
+    def _end_a_stuck_loop(self):
+        self.guard_fired.set()
+        self.close_input()
 
     def _read(self):
         pending = b""
@@ -65,8 +73,12 @@ class Channel:
         return message
 
     def finish(self):
-        """Close our ends after serve() returned; every message it wrote, in order."""
+        """Close our ends after serve() returned; every message it wrote, in order.
+
+        serve() must have returned for the test's own reason, not because the guard
+        closed its input."""
         self._guard.cancel()
+        assert not self.guard_fired.is_set(), "serve() returned only once the guard fired"
         self.close_input()
         os.close(self.input_r)
         os.close(self.output_w)
@@ -223,16 +235,33 @@ def test_a_line_over_the_limit_is_refused_and_serving_goes_on(service, channel):
     assert messages[2]["correlation_id"] == "c-1"
 
 
-def test_a_closed_output_ends_serving_quietly(make_metrics, small_host_on_disk):
+def test_a_closed_output_ends_serving_quietly(make_metrics, small_host_on_disk, caplog):
+    """The input stays open: only the closed output may end serve(). A guard closes
+    the input if it does not, and the test then fails instead of hanging."""
     input_r, input_w = os.pipe()
     output_r, output_w = os.pipe()
     os.close(output_r)  # the reader is gone before the ready event
+    guard_fired = threading.Event()
+
+    def end_a_stuck_loop():
+        guard_fired.set()
+        os.close(input_w)
+
+    guard = threading.Timer(GUARD_SECONDS, end_a_stuck_loop)
+    guard.start()
     try:
         service = Service(make_metrics, small_host_on_disk, output_w)
-        assert service.serve(input_r) == 0
+        with caplog.at_level(logging.INFO, logger="sysmon.app.runner"):
+            assert service.serve(input_r) == 0
     finally:
-        for fd in (input_r, input_w, output_w):
+        guard.cancel()
+        guard.join(GUARD_SECONDS)
+        for fd in (input_r, output_w) if guard_fired.is_set() else (input_r, input_w, output_w):
             os.close(fd)
+    assert not guard_fired.is_set(), "serve() went on polling its input after the output closed"
+    assert [r.getMessage() for r in caplog.records if r.name == "sysmon.app.runner"] == [
+        "the reader of our output is gone; exiting"
+    ]
 
 
 def test_a_closed_stdout_is_pointed_at_devnull_so_the_exit_flush_cannot_fail(

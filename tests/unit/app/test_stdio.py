@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from needs import need
 
 from sysmon.adapters.stdio import (
     FdWriter,
@@ -214,8 +215,8 @@ def test_fd_writer_reports_a_closed_fd_as_output_closed():
     assert caught.value.__cause__.errno == errno.EBADF
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_fd_writer_lets_other_write_errors_through():
+    need(os.path.exists("/dev/full"), "needs /dev/full, a device whose writes fail")
     fd = os.open("/dev/full", os.O_WRONLY)
     try:
         with pytest.raises(OSError) as caught:

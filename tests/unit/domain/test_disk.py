@@ -1,6 +1,8 @@
+import threading
+
 import pytest
 
-from sysmon.adapters.deadline import InlineDeadline
+from sysmon.adapters.deadline import InlineDeadline, ThreadDeadline
 from sysmon.domain.disk import DiskPolicy, disk_payload, display_path
 from sysmon.domain.models import FsUsage, Mount
 
@@ -103,6 +105,45 @@ def test_payload_computes_df_figures_and_names_what_failed():
     assert payload["unavailable"] == {"/gone": "Permission denied", "/nfs": "timed out after 1s"}
 
 
+class HangingDisks(Disks):
+    """``fs_usage`` of ``hung`` blocks until the test opens ``gate``, as a stale mount."""
+
+    def __init__(self, mounts, usage, hung: bytes):
+        super().__init__(mounts, usage)
+        self.hung = hung
+        self.gate = threading.Event()
+        self.measured: list[bytes] = []
+
+    def fs_usage(self, path: bytes) -> FsUsage:
+        self.measured.append(path)
+        if path == self.hung:
+            self.gate.wait(30.0)  # a hang guard: the test opens the gate at its end
+        return super().fs_usage(path)
+
+
+def test_a_mount_hanging_in_the_middle_times_out_alone_on_real_workers():
+    disks = HangingDisks(
+        [mount(b"/", device="1"), mount(b"/mnt/nfs", "nfs4", "2"), mount(b"/srv", device="3")],
+        {b"/": FsUsage(10, 4, 6), b"/mnt/nfs": FsUsage(1, 1, 0), b"/srv": FsUsage(20, 5, 15)},
+        hung=b"/mnt/nfs",
+    )
+    deadline = ThreadDeadline()
+    try:
+        for _ in range(3):  # the first request hangs on it; the next find it still hung
+            payload = disk_payload(disks, deadline, DiskPolicy(timeout=0.05))
+            assert payload["disk"] == {
+                "/": {"used": 4, "total": 10, "free": 6, "used_percent": 40.0, "fstype": "ext4"},
+                "/srv": {"used": 5, "total": 20, "free": 15, "used_percent": 25.0,
+                         "fstype": "ext4"},
+            }  # fmt: skip
+            assert set(payload["unavailable"]) == {"/mnt/nfs"}
+        assert payload["unavailable"]["/mnt/nfs"] == "timed out after 0.05s"
+        assert disks.measured.count(b"/mnt/nfs") == 1  # never handed to a second worker
+        assert deadline.hung_keys == ["/mnt/nfs"]
+    finally:
+        disks.gate.set()
+
+
 @pytest.mark.parametrize("empty_root", [FsUsage(0, 0, 0)])
 def test_zero_size_root_is_still_reported(empty_root):
     disks = Disks([mount(b"/")], {b"/": empty_root})
@@ -122,3 +163,10 @@ def test_unrelated_filesystems_sharing_a_source_text_are_not_merged():
     mounts = [mount(b"/", "ext4", "/dev/sda1"), mount(b"/a", "ext4", "none"),
               mount(b"/b", "xfs", "none")]  # fmt: skip
     assert paths(DiskPolicy().select(mounts)) == [b"/", b"/a", b"/b"]
+
+
+def test_an_error_that_is_not_about_the_mount_still_reaches_the_caller():
+    # a bug, not an unavailable mount: it must not be hidden in ``unavailable``
+    disks = Disks([mount(b"/")], {b"/": RuntimeError("parser bug")})
+    with pytest.raises(RuntimeError, match="parser bug"):
+        disk_payload(disks, ThreadDeadline(), DiskPolicy())  # type: ignore[arg-type]
