@@ -31,7 +31,7 @@ PROMETHEUS = CACHE / "prometheus" / "usr" / "bin" / "prometheus"
 PROMTOOL = CACHE / "prometheus" / "usr" / "bin" / "promtool"
 NODE_EXPORTER = CACHE / "prometheus-node-exporter" / "usr" / "bin" / "prometheus-node-exporter"
 NODE_COLLECTORS = ("cpu", "meminfo", "filesystem", "netdev", "loadavg", "stat", "time",
-                   "uname", "os", "processes")  # fmt: skip
+                   "uname", "os", "processes", "pressure")  # fmt: skip
 _SERVING = re.compile(rb"serving http://127\.0\.0\.1:(\d+)/metrics")
 
 

@@ -111,16 +111,20 @@ class MetricsService:
         Raises ``UnknownMethod``, ``ServiceUnavailable`` or ``InternalError``; anything
         else that escapes a handler is a bug, logged and reported as ``InternalError``.
         """
-        if method not in self._handlers:
+        handler = self._handlers.get(method)
+        if handler is None:
             raise UnknownMethod(method)
         self.served[method] += 1
-        return self.payload(method)
+        return self._payload(method, handler)
 
     def payload(self, method: str) -> JSONDict:
         """``collect`` without counting a request served: for the exporter's collectors."""
         handler = self._handlers.get(method)
         if handler is None:
             raise UnknownMethod(method)
+        return self._payload(method, handler)
+
+    def _payload(self, method: str, handler: Callable[[], JSONDict]) -> JSONDict:
         cached = self._cache.get(method)
         if cached is not None:
             return cached

@@ -69,26 +69,52 @@ class Phase:
 
 _RUNS: dict[tuple[str, str], Phase] = {}
 
+# The fdpair broker's Shutdown cancels its context and then closes its message channel
+# while its observer may still be selecting on both: Go then picks either ready case,
+# and the closed channel hands ReceiveMessage a nil message that updateStats
+# dereferences (broker.go, 0833b9ab). That crash is the broker's own, after sysmon has
+# been stopped; whatever sysmon sent cannot cause it. A phase that ends in exactly that
+# panic is run again (at most SHUTDOWN_RACE_RETRIES times); every other failure stands.
+SHUTDOWN_RACE = (
+    "panic: runtime error",
+    "main.(*Broker).updateStats",
+    "main.(*Broker).ReceiveMessage",
+)
+SHUTDOWN_RACE_RETRIES = 2
+
+
+def _is_the_brokers_shutdown_race(returncode: int, stderr: str) -> bool:
+    return returncode == 2 and all(marker in stderr for marker in SHUTDOWN_RACE)
+
+
+def _run_once(generation: str, phase: str, tmp_path_factory) -> tuple[int, Phase]:
+    workdir = tmp_path_factory.mktemp(f"v2e-{generation}-{phase}")
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            ["bash", str(RUN_PHASE), generation, phase, sysmon_executable(), str(workdir)],
+            capture_output=True,
+            text=True,
+            timeout=PHASE_GUARD,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return done.returncode, Phase(records, workdir, done.stderr)
+
 
 def run_phase(generation: str, phase: str, tmp_path_factory) -> Phase:
     _need_builds()
     key = (generation, phase)
     if key not in _RUNS:
-        workdir = tmp_path_factory.mktemp(f"v2e-{generation}-{phase}")
-        with open(LOCK, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            done = subprocess.run(
-                ["bash", str(RUN_PHASE), generation, phase, sysmon_executable(), str(workdir)],
-                capture_output=True,
-                text=True,
-                timeout=PHASE_GUARD,
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
-        records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-        result = Phase(records, workdir, done.stderr)
-        assert done.returncode == 0, f"run-phase.sh exited {done.returncode}\n{result}"
-        assert records and records[-1]["kind"] == "end", f"the driver did not finish\n{result}"
+        returncode, result = _run_once(generation, phase, tmp_path_factory)
+        for _ in range(SHUTDOWN_RACE_RETRIES):
+            if not _is_the_brokers_shutdown_race(returncode, result.stderr):
+                break
+            returncode, result = _run_once(generation, phase, tmp_path_factory)
+        assert returncode == 0, f"run-phase.sh exited {returncode}\n{result}"
+        finished = result.records and result.records[-1]["kind"] == "end"
+        assert finished, f"the driver did not finish\n{result}"
         _RUNS[key] = result
     return _RUNS[key]
 
@@ -210,3 +236,25 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
     return state not in (b"Z", b"X")
+
+
+# stderr of the fdpair main phase as CI saw it on 2026-12-02 (trimmed to the trace).
+_CI_SHUTDOWN_RACE_STDERR = """run-phase.sh: work directory /tmp/pytest-of-root/v2e-fdpair-main0
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x8 pc=0x53643c]
+
+goroutine 8 [running]:
+main.(*Broker).updateStats(0xc00008e000, 0x0, 0x0)
+\tgithub.com/cyw0ng95/v2e/cmd/broker/broker.go:826 +0x15c
+main.(*Broker).ReceiveMessage(0xc00008e000, {0x5cf3c0, 0xc00008a050})
+\tgithub.com/cyw0ng95/v2e/cmd/broker/broker.go:797 +0x110
+"""
+
+
+def test_only_the_brokers_own_shutdown_race_earns_a_second_run():
+    assert _is_the_brokers_shutdown_race(2, _CI_SHUTDOWN_RACE_STDERR)
+    assert not _is_the_brokers_shutdown_race(1, _CI_SHUTDOWN_RACE_STDERR)
+    other_panic = _CI_SHUTDOWN_RACE_STDERR.replace("ReceiveMessage", "routeMessage")
+    assert not _is_the_brokers_shutdown_race(2, other_panic)
+    never_ready = "run-phase.sh: sysmon never sent subprocess_ready\n"
+    assert not _is_the_brokers_shutdown_race(2, never_ready)

@@ -56,6 +56,13 @@ def start(process_id, tmp_path, *args, stdin=subprocess.DEVNULL):
     )
 
 
+def reap(child):
+    """A child the test could not see to its end is killed, never left running."""
+    if child.poll() is None:
+        child.kill()
+        child.wait(timeout=GUARD)
+
+
 def test_without_the_brokers_socket_it_says_so_once_and_exits_253(process_id, tmp_path):
     child = start(process_id, tmp_path)
     stdout, stderr = child.communicate(timeout=GUARD)
@@ -92,9 +99,7 @@ def test_stdin_on_dev_null_dials_the_socket_and_serves_on_it(process_id, tmp_pat
         connection.close()  # end of file on the socket: the broker is gone
         stdout, stderr = child.communicate(timeout=GUARD)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=GUARD)
+        reap(child)
     assert child.returncode == 0
     assert stdout == b""  # nothing on stdout: the socket carries the protocol
     assert (
@@ -113,9 +118,7 @@ def test_a_bad_config_sends_the_fatal_message_on_the_socket(process_id, tmp_path
         connection.close()
         _, stderr = child.communicate(timeout=GUARD)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=GUARD)
+        reap(child)
     assert child.returncode == 1
     fatal = json.loads(line)
     assert (fatal["type"], fatal["id"], fatal["source"]) == ("error", "fatal", process_id)
@@ -146,9 +149,7 @@ def test_a_socket_that_closes_at_once_ends_sysmon_quietly(process_id, tmp_path, 
         connection.close()  # a broker that hangs up at once
         stdout, stderr = child.communicate(timeout=GUARD)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=GUARD)
+        reap(child)
     assert child.returncode == 0
     assert stdout == b""
     assert b"Traceback" not in stderr

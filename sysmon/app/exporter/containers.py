@@ -19,10 +19,18 @@ from sysmon.domain.metrics import MetricsService
 
 PSI_RESOURCES = ("cpu", "memory", "io", "irq")
 PSI_KINDS = (("some", "waiting"), ("full", "stalled"))
+# node_exporter 1.5's host series: cpu's full line and irq came to it later, and their
+# figures are in RPCGetPressure and the cgroup's container_pressure_* series
+NODE_PSI = frozenset({("cpu", "some"), ("memory", "some"), ("memory", "full"),
+                      ("io", "some"), ("io", "full")})  # fmt: skip
 
 
 def _psi(
-    prefix: str, resources: dict[str, Any], text: str, labels: dict[str, str]
+    prefix: str,
+    resources: dict[str, Any],
+    text: str,
+    labels: dict[str, str],
+    only: frozenset[tuple[str, str]] | None = None,
 ) -> Iterator[Metric]:
     for resource in PSI_RESOURCES:
         lines = resources.get(resource)
@@ -30,7 +38,7 @@ def _psi(
             continue
         for kind, word in PSI_KINDS:
             line = lines.get(kind)
-            if line is None:
+            if line is None or (only is not None and (resource, kind) not in only):
                 continue
             family = CounterMetricFamily(
                 f"{prefix}_{resource}_{word}_seconds",
@@ -44,7 +52,7 @@ def _psi(
 def pressure(metrics: MetricsService) -> Iterator[Metric]:
     """node_exporter's pressure collector: the host's /proc/pressure totals."""
     payload = metrics.payload("RPCGetPressure")
-    yield from _psi("node_pressure", payload, "processes were", {})
+    yield from _psi("node_pressure", payload, "processes were", {}, NODE_PSI)
 
 
 def cgroup(metrics: MetricsService) -> Iterator[Metric]:

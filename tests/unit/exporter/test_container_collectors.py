@@ -31,13 +31,13 @@ def metrics_on(tree, tmp_path):
 def test_host_pressure_in_node_exporters_names(tmp_path):
     samples = scrape(metrics_on("k8s-v2", tmp_path), collectors={"pressure": pressure})
     assert one(samples, "node_pressure_cpu_waiting_seconds_total") == 30.0
-    assert one(samples, "node_pressure_cpu_stalled_seconds_total") == 0.0
     assert one(samples, "node_pressure_memory_waiting_seconds_total") == 5.0
     assert one(samples, "node_pressure_memory_stalled_seconds_total") == 2.5
     assert one(samples, "node_pressure_io_waiting_seconds_total") == 1.0
     assert one(samples, "node_pressure_io_stalled_seconds_total") == 0.5
-    assert one(samples, "node_pressure_irq_stalled_seconds_total") == 0.1
-    assert "node_pressure_irq_waiting_seconds_total" not in samples  # no some line for irq
+    # node_exporter 1.5 has no series for cpu's full line nor for irq
+    assert "node_pressure_cpu_stalled_seconds_total" not in samples
+    assert not [name for name in samples if name.startswith("node_pressure_irq")]
     assert one(samples, "node_scrape_collector_success", collector="pressure") == 1.0
 
 
