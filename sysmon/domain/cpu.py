@@ -8,8 +8,8 @@ from operator import sub
 
 from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
 from sysmon.domain.ports import ClockPort, ProcfsPort
+from sysmon.domain.window import MIN_WINDOW_SECONDS, Sample, Window, WindowSampler
 
-MIN_WINDOW_SECONDS = 0.1
 # A cgroup's CPU seconds and where they were read, taken with each sample of /proc/stat.
 CgroupCounter = Callable[[], "tuple[bytes, float] | None"]
 _IDLE, _IOWAIT, _GUEST, _GUEST_NICE = 3, 4, 8, 9
@@ -34,14 +34,12 @@ def usage_percent(before: CpuTimes, after: CpuTimes) -> float:
 
 @direct_init
 @dataclass(frozen=True, slots=True)
-class CpuSample:
-    """One read of the aggregate cpu line, with when it was taken, and the cgroup's
-    CPU seconds read with it (with the directory they came from), when there are any.
+class CpuReading:
+    """The aggregate cpu line, and the cgroup's CPU seconds read with it (with the
+    directory they came from), when there are any.
     """
 
     times: CpuTimes
-    monotonic: float
-    epoch: float
     cgroup: tuple[bytes, float] | None = None
 
 
@@ -54,16 +52,22 @@ class CpuWindow:
 
     usage_percent: float
     seconds: float
-    latest: CpuSample
+    latest: Sample[CpuReading]
     cgroup_seconds: float | None = None
 
 
-class CpuSampler:
-    """Keeps the previous sample so that each answer covers a window of at least 100 ms.
+def cpu_window(window: Window[CpuReading]) -> CpuWindow:
+    before, after = window.before.value, window.after.value
+    usage = usage_percent(before.times, after.times)
+    cgroup = None
+    if before.cgroup and after.cgroup and before.cgroup[0] == after.cgroup[0]:
+        cgroup = max(after.cgroup[1] - before.cgroup[1], 0.0)
+    return CpuWindow(usage, window.seconds, window.after, cgroup)
 
-    A baseline is taken at start. A request within 100 ms of the baseline waits out the
-    rest (through the clock port) the first time; after that it is answered with the
-    last complete window, so rapid requests never block and never see a tiny window.
+
+class CpuSampler:
+    """RPCCPUUsage's window (see ``WindowSampler``), with the cgroup's counter read at
+    the same instants as /proc/stat.
     """
 
     def __init__(
@@ -74,48 +78,30 @@ class CpuSampler:
         cgroup: CgroupCounter | None = None,
     ) -> None:
         self._procfs = procfs
-        self._clock = clock
-        self._min_window = min_window
         self._cgroup = cgroup
-        self._baseline: CpuSample | None = None
-        self._last: CpuWindow | None = None
+        self._sampler: WindowSampler[CpuReading] = WindowSampler(self._read, clock, min_window)
+        self._last: tuple[Window[CpuReading], CpuWindow] | None = None
 
-    def _sample(self) -> CpuSample:
+    def _read(self) -> CpuReading:
         times = self._procfs.kernel_stat().cpu
-        cgroup = None if self._cgroup is None else self._cgroup()
-        return CpuSample(times, self._clock.monotonic(), self._clock.time(), cgroup)
+        return CpuReading(times, None if self._cgroup is None else self._cgroup())
 
     def start(self) -> None:
         """Take the baseline sample; failures are left for the first request to report."""
-        try:
-            self._baseline = self._sample()
-        except Exception:
-            self._baseline = None
+        self._sampler.start()
 
     def window(self) -> CpuWindow:
-        if self._baseline is None:
-            self._baseline = self._sample()
-        elapsed = self._clock.monotonic() - self._baseline.monotonic
-        if elapsed < self._min_window:
-            if self._last is not None:
-                return self._last
-            self._clock.sleep(self._min_window - elapsed)
-        current = self._sample()
-        before = self._baseline
-        usage = usage_percent(before.times, current.times)
-        cgroup = None
-        if before.cgroup and current.cgroup and before.cgroup[0] == current.cgroup[0]:
-            cgroup = max(current.cgroup[1] - before.cgroup[1], 0.0)
-        self._last = CpuWindow(usage, current.monotonic - before.monotonic, current, cgroup)
-        self._baseline = current
-        return self._last
+        window = self._sampler.window()
+        if self._last is None or self._last[0] is not window:
+            self._last = (window, cpu_window(window))
+        return self._last[1]
 
 
 def cpu_payload(window: CpuWindow, user_hz: int) -> JSONDict:
     """RPCCPUUsage: the ten times in seconds since boot plus the window's usage."""
     payload: JSONDict = {
         name: ticks / user_hz
-        for name, ticks in zip(CPU_COLUMNS, window.latest.times.as_tuple(), strict=True)
+        for name, ticks in zip(CPU_COLUMNS, window.latest.value.times.as_tuple(), strict=True)
     }
     payload["usage_percent"] = window.usage_percent
     payload["window_seconds"] = round(window.seconds, 6)

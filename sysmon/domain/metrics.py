@@ -216,7 +216,7 @@ class MetricsService:
     @staticmethod
     def _cgroup_share_window(window: CpuWindow) -> tuple[float, float, bytes] | None:
         """The cgroup's CPU seconds, the window's seconds, and where the counter was read."""
-        read = window.latest.cgroup
+        read = window.latest.value.cgroup
         if window.cgroup_seconds is None or read is None:
             return None
         return window.cgroup_seconds, window.seconds, read[0]

@@ -49,6 +49,17 @@ TOTAL_STATS = {"total": {"total_sent": 3, "total_received": 4}}  # the broker's 
 # with 4000 bytes in; at t=4.5 wlan0 goes; the reboot zeroes every counter. Totals leave
 # lo out.
 #
+# Network rates are over the network sampler's windows, whose samples are taken at
+# start (t=0) and at each request that reads the network after 100 ms have passed:
+#  t=1   window 0 → 1: nothing moved, every rate 0.0
+#  t=3.5 window 1 → 3.5 (2.5 s): eth0 1048576 / 2.5 = 419430.4 B/s in, 524288 / 2.5 =
+#        209715.2 B/s out, 900 / 2.5 = 360.0 and 700 / 2.5 = 280.0 packets/s; wlan0 was
+#        not there at t=1: null rates, and so null totals; lo 0.0. RPCGetSysMetrics at
+#        t=3.5 is within 100 ms of that sample and reads the same window.
+#  t=9   window 3.5 → 9: nothing moved (wlan0 is gone), 0.0
+#  t=49.2 window 9 → 49.2: the reboot stepped eth0's counters back: null, not a guess;
+#        lo stayed at 0: 0.0
+#
 # Processes from t=1.5: pid 1 systemd S (1 thread), 2 "nginx: master" S, 3 "a) b" R,
 # 4 "db (main)" D, each of 2 threads; pid 2 ends at t=4.5; after the reboot pid 1 alone.
 #
@@ -106,11 +117,29 @@ def counters(rx_bytes: int = 0, tx_bytes: int = 0, rx_packets: int = 0, tx_packe
     }
 
 
+def per_s(
+    rx_bytes: float | None,
+    tx_bytes: float | None,
+    rx_packets: float | None,
+    tx_packets: float | None,
+) -> dict[str, float | None]:
+    return {
+        "rx_bytes_per_s": rx_bytes,
+        "tx_bytes_per_s": tx_bytes,
+        "rx_packets_per_s": rx_packets,
+        "tx_packets_per_s": tx_packets,
+    }
+
+
+ZERO_RATES = per_s(0.0, 0.0, 0.0, 0.0)
+NO_RATES = per_s(None, None, None, None)
 ETH0 = counters(1 << 20, 1 << 19, 900, 700)
-WLAN0 = counters(4000)
+ETH0_MOVING = {**ETH0, **per_s(419430.4, 209715.2, 360.0, 280.0)}  # window 1 → 3.5
+WLAN0_NEW = {**counters(4000), **NO_RATES}
+LO_IDLE = {**counters(), **ZERO_RATES}
 
 
-def dashboard(**interfaces: dict[str, int]) -> dict[str, Any]:
+def dashboard(**interfaces: dict[str, Any]) -> dict[str, Any]:
     """RPCGetSysMetrics's ``network``: each interface also with ``rx`` and ``tx``."""
     return {name: {"rx": c["rx_bytes"], "tx": c["tx_bytes"], **c} for name, c in interfaces.items()}
 
@@ -149,7 +178,7 @@ EXPECTED: list[tuple[str, str, Any]] = [
     ("1.200", "out", response(1, "RPCGetSysMetrics", sys_metrics(
         1.0, cpu=20.0, uptime=1001.0, swap=0.0, net_rx=0, net_tx=0,
         disk_usage=16 * GIB, disk_total=64 * GIB, disk={"/": ROOT},
-        network=dashboard(lo=counters(), eth0=counters()),
+        network=dashboard(lo=LO_IDLE, eth0=LO_IDLE),
         more={"message_stats": TOTAL_STATS},
     ))),
     ("3.500", "in", broker_request(2, "RPCGetProcessStats")),
@@ -165,9 +194,11 @@ EXPECTED: list[tuple[str, str, Any]] = [
     })),
     ("3.500", "in", broker_request(3, "RPCGetNetworkStats")),
     ("3.500", "out", response(3, "RPCGetNetworkStats", {
-        "network": {"lo": counters(), "eth0": ETH0, "wlan0": WLAN0},
+        "network": {"lo": LO_IDLE, "eth0": ETH0_MOVING, "wlan0": WLAN0_NEW},
         "total_rx": (1 << 20) + 4000,
         "total_tx": 1 << 19,
+        **{f"total_{name}": rate for name, rate in NO_RATES.items()},  # wlan0 has none
+        "window_seconds": 2.5,
         "timestamp": EPOCH + 3.5,
     })),
     ("3.500", "in", broker_request(4, "RPCGetDiskUsage")),
@@ -188,7 +219,7 @@ EXPECTED: list[tuple[str, str, Any]] = [
     # the metrics are those cached at t=3.5
     ("4.000", "out", response(6, "RPCGetSysMetrics", sys_metrics(
         3.5, cpu=72.5, uptime=1003.0, swap=0.0, net_rx=(1 << 20) + 4000, net_tx=1 << 19,
-        network=dashboard(lo=counters(), eth0=ETH0, wlan0=WLAN0), **DAY_DISK,
+        network=dashboard(lo=LO_IDLE, eth0=ETH0_MOVING, wlan0=WLAN0_NEW), **DAY_DISK,
         more={**NFS_HUNG, "message_stats": TOTAL_STATS, "message_stats_age_seconds": 2.8},
     ))),
     ("4.500", "in", {
@@ -216,7 +247,7 @@ EXPECTED: list[tuple[str, str, Any]] = [
     ("9.000", "to-broker", "RPCGetMessageStats sysmon-rpc-3"),
     ("9.000", "out", response(7, "RPCGetSysMetrics", sys_metrics(
         9.0, cpu=11.11, uptime=1007.5, swap=25.0, net_rx=1 << 20, net_tx=1 << 19,
-        network=dashboard(lo=counters(), eth0=ETH0), **DAY_DISK,
+        network=dashboard(lo=LO_IDLE, eth0={**ETH0, **ZERO_RATES}), **DAY_DISK,
         more={**NFS_HUNG, "message_stats": TOTAL_STATS, "message_stats_age_seconds": 7.8},
     ))),
     ("9.100", "from-broker", "sysmon-rpc-3 error: broker overloaded"),
@@ -258,14 +289,14 @@ EXPECTED: list[tuple[str, str, Any]] = [
     ("49.250", "from-broker", 'sysmon-rpc-4 ok {"total_messages":12}'),
     ("49.250", "out", response(13, "RPCGetSysMetrics", sys_metrics(
         49.2, cpu=0.0, uptime=8.0, swap=25.0, net_rx=0, net_tx=0,
-        network=dashboard(lo=counters(), eth0=counters()), **DAY_DISK,
+        network=dashboard(lo=LO_IDLE, eth0={**counters(), **NO_RATES}), **DAY_DISK,
         more={**NFS_HUNG, "message_stats": {"total_messages": 12}},
     ))),
     # within the cache's second: the same metrics and statistics, the latter 0.05 s old
     ("49.300", "in", broker_request(14, "RPCGetSysMetrics", "last")),
     ("49.300", "out", response(14, "RPCGetSysMetrics", sys_metrics(
         49.2, cpu=0.0, uptime=8.0, swap=25.0, net_rx=0, net_tx=0,
-        network=dashboard(lo=counters(), eth0=counters()), **DAY_DISK,
+        network=dashboard(lo=LO_IDLE, eth0={**counters(), **NO_RATES}), **DAY_DISK,
         more={**NFS_HUNG, "message_stats": {"total_messages": 12},
               "message_stats_age_seconds": 0.05},
     ), cid="last")),
