@@ -175,19 +175,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="[HOST:]PORT to listen on (default 127.0.0.1:9847; loopback without a host)",
     )  # fmt: skip
     _add_global_options(exporter, suppress=True)
+    top = commands.add_parser(
+        "top", help="a live view of this host, or of a fake one, in the terminal"
+    )
+    top.add_argument(
+        "--interval",
+        dest="interval",
+        metavar="DURATION",
+        type=_interval,
+        default=argparse.SUPPRESS,
+        help=f"seconds between frames, e.g. 2 or 500ms (default {DEFAULT_INTERVAL:g}s)",
+    )
+    top.add_argument("--once", action="store_true",
+                     help="wait one interval, print one frame and exit (for scripts)")  # fmt: skip
+    _add_global_options(top, suppress=True, without=SERVING_ONLY)
     return parser
+
+
+_CALL_OPTIONS_OF = {"call": frozenset({"--pretty", "--interval"}), "top": frozenset({"--interval"})}
 
 
 def _misplaced_options(args: argparse.Namespace, command: str) -> str | None:
     """An option given for a command it does not apply to, named; else None."""
-    if command != "call":
-        for flag, options in _CALL_OPTIONS:
-            if getattr(args, options["dest"]) not in (None, False):
-                return f"{flag} applies to sysmon call only"
-    else:
+    accepted = _CALL_OPTIONS_OF.get(command, frozenset())
+    for flag, options in _CALL_OPTIONS:
+        if flag not in accepted and getattr(args, options["dest"]) not in (None, False):
+            users = [f"sysmon {name}" for name, flags in _CALL_OPTIONS_OF.items() if flag in flags]
+            return f"{flag} applies to {' and '.join(users)} only"
+    if command in _CALL_OPTIONS_OF:
         for flag, options in _GLOBAL_OPTIONS:
             if flag in SERVING_ONLY and getattr(args, options["dest"]) is not None:
-                return f"{flag} applies to serving only, not to sysmon call"
+                return f"{flag} applies to serving only, not to sysmon {command}"
     return None
 
 
@@ -411,6 +429,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(str(error))
         _setup_logging(settings)
         return _call(args, settings)
+    if command == "top":
+        from sysmon.app.top.command import run_top
+
+        shown: int = run_top(args, load_settings, _setup_logging)
+        return shown
     if command == "exporter":
         from sysmon.app.exporter.command import run_exporter
 

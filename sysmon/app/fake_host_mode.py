@@ -241,15 +241,23 @@ class FakeHostSession:
 
 @contextmanager
 def fake_host_session(
-    source: str, container: Container, *, sim_step: float | None = None
+    source: str,
+    container: Container,
+    *,
+    sim_step: float | None = None,
+    default_step: float | None = None,
 ) -> Iterator[FakeHostSession]:
     """Serve ``source`` through ``container`` for the block.
 
     ``sim_step`` (``--sim-step``) puts the scenario in simulated time, or changes its
     step: the container's clock becomes a ``FakeClock`` that only ``session.time.step()``
-    moves. Otherwise a scenario with a ``tick`` runs in real time on a thread.
+    moves. ``default_step`` is the step when neither ``sim_step`` nor the scenario names
+    one (``sysmon top``: its interval); without any, a scenario with a ``tick`` runs in
+    real time on a thread.
     """
     scenario = read_scenario(source).with_step(sim_step)
+    if scenario.step is None:
+        scenario = scenario.with_step(default_step)
     simulated: SimulatedTime | None = None
     with tempfile.TemporaryDirectory(prefix="sysmon-fake-host-") as directory:
         root = f"{directory}/host"

@@ -1,0 +1,1 @@
+"""``sysmon top``: a live terminal view of a host, real or simulated."""

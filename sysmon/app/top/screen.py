@@ -1,0 +1,186 @@
+"""The full-screen view on a terminal, drawn with rich; imported only by ``sysmon top``.
+
+The terminal is put in cbreak mode (keys arrive one at a time, Ctrl-C still signals)
+and rich's alternate screen holds the view, so that on ``q``, Ctrl-C or an error the
+screen and the terminal's modes are what they were before. A resize (SIGWINCH) wakes
+the loop through a self-pipe and the frame is laid out again at the new size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import signal
+import termios
+import time
+import tty
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
+
+from sysmon.app.top.frames import FrameClock
+from sysmon.app.top.layout import Layout, Line, fit
+from sysmon.app.top.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+QUIT_KEYS = frozenset(b"qQ")
+STYLES = {
+    "title": "bold",
+    "label": "bold cyan",
+    "header": "bold reverse",
+    "frame": "bold",
+    "figure": "bold",
+    "dim": "dim",
+    "warn": "bold red",
+    "user": "green",
+    "system": "red",
+    "steal": "cyan",
+    "iowait": "bright_black",
+    "used": "green",
+    "cache": "yellow",
+}
+FOOTER = "q quits · every {interval:g}s{simulated}"
+
+
+def to_text(lines: list[Line]) -> Text:
+    from rich.text import Text
+
+    text = Text(no_wrap=True, overflow="crop", end="")
+    for number, line in enumerate(lines):
+        if number:
+            text.append("\n")
+        for part, style in line:
+            text.append(part, STYLES.get(style, ""))
+    return text
+
+
+@contextlib.contextmanager
+def cbreak(stdin: IO[str]) -> Iterator[int | None]:
+    """Keys one at a time, no echo, for the block; the modes restored after. None when
+    stdin is not a terminal (keys are then not read)."""
+    try:
+        fd = stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (OSError, ValueError, termios.error):
+        yield None
+        return
+    try:
+        tty.setcbreak(fd)
+        yield fd
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
+def resize_pipe() -> Iterator[int]:
+    """A pipe that SIGWINCH writes to; the previous handler comes back after."""
+    read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    previous = signal.signal(signal.SIGWINCH, lambda *_: None)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    try:
+        yield read_fd
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        signal.signal(signal.SIGWINCH, previous)
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+class HeldLogs(logging.Handler):
+    """Holds the ``sysmon`` logger's stderr lines while the screen is up (they would be
+    drawn over), shows the newest in the footer, and writes them all out after."""
+
+    def __init__(self, limit: int = 200) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+        self._limit = limit
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records = [*self.records[-(self._limit - 1) :], record]
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[HeldLogs]:
+        logger = logging.getLogger("sysmon")
+        streams = [
+            h
+            for h in logger.handlers
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+        ]
+        for handler in streams:
+            logger.removeHandler(handler)
+        logger.addHandler(self)
+        try:
+            yield self
+        finally:
+            logger.removeHandler(self)
+            for handler in streams:
+                logger.addHandler(handler)
+                for record in self.records:
+                    if record.levelno >= handler.level:
+                        handler.handle(record)
+
+
+def run_screen(frames: FrameClock, stdin: IO[str]) -> int:
+    """The live view until ``q`` or Ctrl-C; the exit status (0)."""
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(highlight=False)
+    held = HeldLogs()
+    with (
+        held.holding(),
+        cbreak(stdin) as keys,
+        resize_pipe() as resized,
+        Live(console=console, screen=True, auto_refresh=False, transient=True) as live,
+        contextlib.suppress(KeyboardInterrupt),
+    ):
+        _loop(frames, live, console, held, keys, resized)
+    return 0
+
+
+def _loop(
+    frames: FrameClock, live: Live, console: Console, held: HeldLogs, keys: int | None, resized: int
+) -> None:
+    frames.start()
+    if frames.simulated:
+        frames.tick()
+    snapshot = frames.next()
+    _draw(live, console, snapshot, frames, held)
+    due = time.monotonic() + frames.interval
+    watched = [resized] if keys is None else [keys, resized]
+    while True:
+        timeout = max(due - time.monotonic(), 0.0)
+        ready, _, _ = select.select(watched, [], [], timeout)
+        if keys is not None and keys in ready:
+            typed = os.read(keys, 64)
+            if not typed or QUIT_KEYS.intersection(typed):
+                return
+        if resized in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(resized, 64)
+            _draw(live, console, snapshot, frames, held)
+        if time.monotonic() >= due:
+            frames.tick()
+            snapshot = frames.next()
+            _draw(live, console, snapshot, frames, held)
+            due += frames.interval
+            if due <= time.monotonic():  # a slow frame: the next one a whole interval on
+                due = time.monotonic() + frames.interval
+
+
+def _draw(
+    live: Live, console: Console, snapshot: Snapshot, frames: FrameClock, held: HeldLogs
+) -> None:
+    width, height = console.size
+    lines = Layout(snapshot, width).lines(max(height - 1, 1))
+    simulated = ", simulated" if frames.simulated else ""
+    footer: Line = [(FOOTER.format(interval=frames.interval, simulated=simulated), "dim")]
+    if held.records:
+        footer.append((f" · {held.records[-1].getMessage()}", "warn"))
+    lines += [[]] * (max(height - 1, 1) - len(lines))
+    live.update(to_text([*lines, fit(footer, width)]), refresh=True)
