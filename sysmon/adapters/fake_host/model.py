@@ -25,17 +25,29 @@ def spread(total: int, parts: int) -> list[int]:
 
 @dataclass(slots=True)
 class Cpus:
-    """Per-CPU tick counters, ten columns each; ``columns`` is how many the kernel prints."""
+    """Per-CPU tick counters, ten columns each; ``columns`` is how many the kernel prints.
+
+    ``numbers`` are the CPUs' numbers in the file (gaps where a CPU is offline; 0, 1, …
+    by default). ``rest`` is what a captured tree's aggregate line held beyond the sum
+    of its CPU lines, kept so that the aggregate goes on from where the tree left it.
+    """
 
     per_cpu: list[list[int]]
     columns: int = len(CPU_COLUMNS)
+    numbers: list[int] = field(default_factory=list)
+    rest: list[int] = field(default_factory=lambda: [0] * len(CPU_COLUMNS))
 
     @property
     def count(self) -> int:
         return len(self.per_cpu)
 
+    def labels(self) -> list[str]:
+        numbers = self.numbers or list(range(self.count))
+        return [f"cpu{number}" for number in numbers]
+
     def aggregate(self) -> list[int]:
-        return [sum(column) for column in zip(*self.per_cpu, strict=True)]
+        summed = [sum(column) for column in zip(*self.per_cpu, strict=True)]
+        return [total + rest for total, rest in zip(summed, self.rest, strict=True)]
 
     def add(self, deltas: list[int]) -> None:
         for index, delta in enumerate(deltas):
@@ -45,6 +57,7 @@ class Cpus:
     def set_aggregate(self, totals: list[int]) -> None:
         shares = [spread(total, self.count) for total in totals]
         self.per_cpu = [list(column) for column in zip(*shares, strict=True)]
+        self.rest = [0] * len(CPU_COLUMNS)
 
 
 @dataclass(slots=True)

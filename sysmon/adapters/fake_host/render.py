@@ -75,7 +75,7 @@ def stat(state: HostState, facts: HostFacts) -> bytes:
         (line, values[line]) if isinstance(line, str) else ("", line) for line in state.stat_tail
     ]
     cpus = state.cpus
-    return kt.stat_text(cpus.aggregate(), cpus.per_cpu, cpus.columns, tail)
+    return kt.stat_text(cpus.aggregate(), cpus.per_cpu, cpus.columns, tail, cpus.labels())
 
 
 def loadavg(state: HostState, facts: HostFacts) -> bytes:

@@ -43,12 +43,15 @@ def stat_text(
     per_cpu: Sequence[Sequence[int]],
     columns: int,
     tail: Iterable[tuple[str, int | bytes]],
+    labels: Sequence[str] | None = None,
 ) -> bytes:
-    """/proc/stat: the cpu lines, then ``name value`` lines (or verbatim lines) in order."""
+    """/proc/stat: the cpu lines (``labels``: cpu0, cpu1 … unless given), then ``name
+    value`` lines (or verbatim lines) in order."""
     if not 4 <= columns <= len(CPU_COLUMNS):
         raise ValueError(f"a cpu line has 4 to {len(CPU_COLUMNS)} columns, not {columns}")
+    labels = labels or [f"cpu{i}" for i in range(len(per_cpu))]
     parts = [cpu_line("cpu", aggregate, columns)]
-    parts += [cpu_line(f"cpu{i}", ticks, columns) for i, ticks in enumerate(per_cpu)]
+    parts += [cpu_line(label, ticks, columns) for label, ticks in zip(labels, per_cpu, strict=True)]
     for name, value in tail:
         parts.append(value if isinstance(value, bytes) else f"{name} {value}\n".encode())
     return b"".join(parts)

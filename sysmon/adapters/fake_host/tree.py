@@ -67,6 +67,20 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+def _cpus(reader: ProcfsReader, aggregate: tuple[int, ...], count: int, columns: int) -> Cpus:
+    """The tree's CPU lines as they are, numbers and ticks; the aggregate spread evenly
+    over ``count`` CPUs where the tree has no per-CPU lines."""
+    per_cpu = reader.cpu_stat().per_cpu
+    if not per_cpu:
+        cpus = Cpus([[0] * len(CPU_COLUMNS) for _ in range(count)], columns)
+        cpus.set_aggregate(list(aggregate))
+        return cpus
+    rows = [list(times.as_tuple()) for times in per_cpu.values()]
+    summed = [sum(column) for column in zip(*rows, strict=True)]
+    rest = [total - part for total, part in zip(aggregate, summed, strict=True)]
+    return Cpus(rows, columns, list(per_cpu), rest)
+
+
 def seed_state(root: str) -> tuple[HostFacts, HostState]:
     """The facts and state of the tree at ``root``, as the real reader reads them."""
     proc, rootfs = f"{root}/proc", f"{root}/rootfs"
@@ -75,8 +89,7 @@ def seed_state(root: str) -> tuple[HostFacts, HostState]:
     stat = reader.kernel_stat()
     raw_stat = _read(f"{proc}/stat") or b""
     columns = min(len(raw_stat.split(b"\n", 1)[0].split()) - 1, len(CPU_COLUMNS))
-    cpus = Cpus([[0] * len(CPU_COLUMNS) for _ in range(max(stat.online_cpus, 1))], columns)
-    cpus.set_aggregate(list(stat.cpu.as_tuple()))
+    cpus = _cpus(reader, stat.cpu.as_tuple(), max(stat.online_cpus, 1), columns)
     tail, counters = _stat_tail(raw_stat)
     uptime = reader.uptime()
     load = reader.loadavg()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sysmon.app.top import units
 from sysmon.app.top.snapshot import Payload, Snapshot
@@ -47,11 +46,21 @@ def bar(parts: Sequence[tuple[float, str]], cells: int) -> Line:
     return spans
 
 
+def printable(text: str) -> str:
+    """Control characters written as escapes (a mount point with a newline, a hostname
+    with an escape sequence): they must not move the cursor or break the layout."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def fit(line: Line, width: int) -> Line:
-    """The line cut to ``width`` columns, an ellipsis where something was cut."""
+    """The line cut to ``width`` columns, an ellipsis where something was cut; control
+    characters escaped."""
     out: Line = []
     room = width
-    for text, style in line:
+    for raw, style in line:
+        text = printable(raw)
         if len(text) <= room:
             out.append((text, style))
             room -= len(text)
@@ -125,19 +134,16 @@ class Layout:
 
     def _header(self) -> Block:
         system, uptime = self._snapshot.get("system"), self._snapshot.get("uptime")
-        first: Line = [("sysmon top", "title")]
+        first: Line = []
         if system is not None:
-            os_name = system.get("distribution") or system.get("os") or ""
-            first.append(
-                (
-                    f" · {system['hostname']} · {os_name} · {system['os']} "
-                    f"{system['kernel']} {system['platform']}",
-                    "",
-                )
-            )
+            first.append((system["hostname"], "title"))
         if uptime is not None:
-            first.append((f" · up {units.uptime(uptime['uptime'])}", ""))
-        head = [first]
+            first.append((f"{' · ' if first else ''}up {units.uptime(uptime['uptime'])}", ""))
+        if system is not None:
+            first.append((f" · {system['os']} {system['kernel']} {system['platform']}", ""))
+            if system.get("distribution"):
+                first.append((f" · {system['distribution']}", ""))
+        head = [first] if first else []
         for section, title in (("system", "Host"), ("uptime", "Up")):
             problem = self._problem(section, title)
             if problem:
@@ -147,15 +153,18 @@ class Layout:
         return Block(head)
 
     def _load_line(self) -> Line:
-        load = self._snapshot.get("load")
+        load, procs = self._snapshot.get("load"), self._snapshot.get("processes")
         if load is None:
             return self._problem("load", "Load") or []
-        return [
+        line: Line = [
             ("Load ", "label"),
             (f"{load['load1']:.2f} {load['load5']:.2f} {load['load15']:.2f}", ""),
             ("  Tasks ", "label"),
             (f"{load['runnable_tasks']} runnable of {load['existing_tasks']}", ""),
         ]
+        if procs is not None:
+            line += [("  Threads ", "label"), (str(procs["threads"]), "")]
+        return line
 
     def _process_line(self) -> Line:
         procs = self._snapshot.get("processes")
@@ -165,9 +174,9 @@ class Layout:
             ("Procs", "label"),
             (
                 f" {procs['processes_total']}: {procs['processes_running']} running, "
-                f"{procs['processes_sleeping']} sleeping, {procs['processes_stopped']} stopped, "
-                f"{procs['processes_zombie']} zombie; {procs['threads']} threads, "
-                f"{procs['procs_blocked']} blocked on I/O",
+                f"{procs['processes_sleeping']} sleeping, {procs['processes_stopped']} "
+                f"stopped, {procs['processes_zombie']} zombie, {procs['procs_blocked']} "
+                "blocked on I/O",
                 "",
             ),
         ]
@@ -281,8 +290,8 @@ class Layout:
         disk = self._snapshot.get("disk")
         if disk is None:
             return Block([[], self._problem("disk", "Disk") or []])
-        mounts: dict[str, Any] = disk.get("disk", {})
-        unavailable: dict[str, str] = disk.get("unavailable", {})
+        mounts = {printable(path): usage for path, usage in disk.get("disk", {}).items()}
+        unavailable = {printable(path): why for path, why in disk.get("unavailable", {}).items()}
         names = [*mounts, *unavailable]
         path_width = min(max([len("Mount"), *map(len, names)]), max(self._width - 45, 10))
         head = [
@@ -317,7 +326,7 @@ class Layout:
         network = self._snapshot.get("network")
         if network is None:
             return Block([[], self._problem("network", "Net") or []])
-        interfaces: dict[str, Any] = network["network"]
+        interfaces = {printable(name): dev for name, dev in network["network"].items()}
         name_width = min(max([len(ALL_BUT_LO), len("Interface"), *map(len, interfaces)]), 16)
         head = [
             [],
@@ -371,16 +380,17 @@ class Layout:
     def _container(self) -> Block:
         head: list[Line] = []
         container, pressure = self._snapshot.get("container"), self._snapshot.get("pressure")
-        if container is not None:
-            head += [[], *self._cgroup_lines(container)]
+        if container is not None and container["cgroup_version"] is not None:
+            head += self._cgroup_lines(container)
         else:
             problem = self._problem("container", "Cgroup")
-            head += [[], problem] if problem else []
+            head += [problem] if problem else []
         if pressure is not None and any(pressure.get(r) for r in ("cpu", "memory", "io")):
             head.append(self._pressure_line(pressure))
-        return Block(head)
+        return Block([[], *head] if head else [])
 
-    def _cgroup_lines(self, container: Payload) -> list[Line]:
+    @staticmethod
+    def _cgroup_lines(container: Payload) -> list[Line]:
         memory, cpu, pids = container["memory"], container["cpu"], container["pids"]
         first: Line = [
             ("Cgroup", "label"),
@@ -388,36 +398,39 @@ class Layout:
         ]
         if memory["limit"] is not None:
             mem = (
-                f"memory {units.size(memory['usage'])} of {units.size(memory['limit'])} "
+                f"{units.size(memory['usage'])} of {units.size(memory['limit'])} "
                 f"({units.percent(memory['usage_percent'])})"
             )
         else:
-            mem = f"memory {units.size(memory['usage'])} (no limit)"
+            mem = f"{units.size(memory['usage'])}, no limit"
         if memory.get("oom_kills"):
             mem += f", {memory['oom_kills']} OOM kills"
-        if cpu["quota_cores"] is not None:
-            quota = f"of a {cpu['quota_cores']:g}-core quota"
-        else:
-            quota = f"of {cpu['cpus']} CPUs (no quota)"
-        cpu_text = f"cpu {units.percent(cpu['usage_percent'])} {quota}"
-        if cpu["periods"]:
-            cpu_text += f", throttled {cpu['throttled_periods']} of {cpu['periods']} periods"
-        second: Line = [(" " * LABEL, ""), (mem, ""), ("  ·  ", "dim"), (cpu_text, "")]
         if pids["current"] is not None:
             limit = "no limit" if pids["limit"] is None else f"limit {pids['limit']}"
-            second += [("  ·  ", "dim"), (f"pids {pids['current']} ({limit})", "")]
-        return [first, second]
+            mem += f"  ·  pids {pids['current']}, {limit}"
+        if cpu["quota_cores"] is not None:
+            used = f"{units.percent(cpu['usage_percent'])} of a {cpu['quota_cores']:g}-core quota"
+        else:
+            used = f"{units.percent(cpu['usage_percent'])} of {cpu['cpus']} CPUs, no quota"
+        if cpu["periods"]:
+            used += f", throttled in {cpu['throttled_periods']} of {cpu['periods']} periods"
+        return [
+            first,
+            [(" mem ", "label"), (mem, "")],
+            [(" cpu ", "label"), (used, "")],
+        ]
 
     @staticmethod
     def _pressure_line(pressure: Payload) -> Line:
-        line: Line = [("PSI  ", "label"), ("avg10", "dim")]
+        """avg10 of each resource, ``some`` (and ``/full`` where the kernel keeps it)."""
+        line: Line = [("PSI  ", "label"), ("some/full avg10", "dim")]
         for resource in ("cpu", "memory", "io"):
             figures = pressure.get(resource)
             if not figures:
                 continue
-            text = f"  {resource} some {figures['some']['avg10']:.2f}%"
+            text = f"  {resource} {figures['some']['avg10']:.2f}%"
             if resource != "cpu" and figures.get("full"):
-                text += f" full {figures['full']['avg10']:.2f}%"
+                text += f"/{figures['full']['avg10']:.2f}%"
             line.append((text, ""))
         return line
 

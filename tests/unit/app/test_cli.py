@@ -62,7 +62,10 @@ def test_pretty_goes_on_either_side(argv, capsys):
     [
         (["--dialect", "jsonrpc", "call", "RPCGetUptime"], "--dialect applies to serving only"),
         (["--pretty", "serve"], "--pretty applies to sysmon call only"),
-        (["--interval", "2", "methods"], "--interval applies to sysmon call only"),
+        (["--interval", "2", "methods"], "--interval applies to sysmon call and sysmon top only"),
+        (["--pretty", "top", "--once"], "--pretty applies to sysmon call only"),
+        (["top", "--transport", "stdio"], "unrecognized arguments: --transport"),
+        (["top", "--interval", "0"], "argument --interval: must be above 0"),
         (["call", "RPCCPUUsage", "--interval", "0"], "argument --interval: must be above 0"),
         (["call", "RPCCPUUsage", "--interval", "soon"], "argument --interval: "),
         (["call", "RPCGetUptime", "--dialect", "both"], "unrecognized arguments: --dialect"),
