@@ -20,7 +20,7 @@ HOST_ARGS = ["--procfs", str(HOST / "proc"), "--rootfs", str(HOST / "rootfs")]
 UPTIME = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "RPCGetUptime"}).encode() + b"\n"
 
 
-def test_a_plain_broker_child_never_imports_prometheus_client(tmp_path):
+def test_a_plain_broker_child_never_imports_prometheus_client_nor_rich(tmp_path):
     modules = tmp_path / "modules.txt"
     program = textwrap.dedent(f"""
         import atexit, sys
@@ -35,7 +35,12 @@ def test_a_plain_broker_child_never_imports_prometheus_client(tmp_path):
     assert json.loads(done.stdout.splitlines()[-1])["result"]["uptime"] > 0  # it served
     loaded = modules.read_text().split("\n")
     assert "sysmon.app.server" in loaded
-    assert not [m for m in loaded if m.startswith(("prometheus_client", "sysmon.app.exporter"))]
+    extras = [
+        name for name in loaded
+        if name.split(".")[0] in ("prometheus_client", "rich")
+        or name.startswith(("sysmon.app.exporter", "sysmon.app.top"))
+    ]  # fmt: skip
+    assert extras == []
 
 
 def test_the_exporter_serves_a_captured_host_in_both_formats(tmp_path):

@@ -31,13 +31,13 @@ def plain(lines: Sequence[Line]) -> str:
 
 
 def bar(parts: Sequence[tuple[float, str]], cells: int) -> Line:
-    """``[|||##~~    ]``: each part (percent, style) gets the cells between its rounded
-    cumulative edges, so the parts never overflow and add up as the figures do."""
+    """``[|||##~~    ]``: each part (percent, style) gets the cells between its cumulative
+    edges, each rounded half up, so the parts never overflow and add up as the figures do."""
     spans: Line = [("[", "frame")]
     edge, used = 0.0, 0
     for share, style in parts:
         edge += max(share, 0.0)
-        upto = min(cells, round(edge / 100.0 * cells))
+        upto = min(cells, math.floor(edge / 100.0 * cells + 0.5))
         if upto > used:
             spans.append((BAR_CHARS[style] * (upto - used), style))
             used = upto
