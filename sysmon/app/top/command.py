@@ -61,7 +61,10 @@ def run_top(
 
     interval = DEFAULT_INTERVAL if args.interval is None else args.interval
     try:
-        settings = apply_overrides(load_settings(args), {"cache_duration": 0.0})
+        # every frame read afresh; a person at a terminal sees warnings, not the info
+        # lines a service logs (unless --log-level asks for them)
+        quiet = None if args.log_level else "WARNING"
+        settings = apply_overrides(load_settings(args), {"cache_duration": 0.0, "log_level": quiet})
         sim_step = sim_step_of(args)
     except ConfigError as error:
         return _fail(str(error))
