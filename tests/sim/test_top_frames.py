@@ -112,3 +112,10 @@ def test_a_section_that_fails_is_named_and_the_rest_is_drawn(tmp_path):
     mem = next(line for line in frame.splitlines() if line.startswith("Mem  "))
     assert mem.startswith("Mem  InternalError: ") and "/proc/meminfo" in mem
     assert "\nCPU  [" in frame and "\nMount " in frame  # the rest is there
+
+
+def test_the_frames_in_the_docs_are_the_frames_drawn():
+    doc = (BUSY.parents[1] / "top.md").read_text()
+    blocks = [b.split("```", 1)[0].strip("\n") for b in doc.split("```text\n")[1:]]
+    assert blocks[0] == BUSY_FRAME
+    assert blocks[1] == frames_of("k8s-v2", 1)[0]
