@@ -110,7 +110,7 @@ def run(ctx: Context) -> Section:
             "beside it: -b to a pipe, and full screen on its own pseudo-terminal"
             if top
             else "is not installed: no comparison"
-        )  # fmt: skip
+        )
     )
     ctx.figures["top"] = {**figures, "windows": seconds}
     ctx.raw["top"] = windows
