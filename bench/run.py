@@ -10,7 +10,8 @@ scan of a large tmpfs procfs tree, 3 round trips over real pipes (beside an echo
 child), 4 start-up (beside ``python -c pass``), 5 memory, 6 host impact at one request
 a second, 7 a silent broker, 8 the Prometheus endpoint beside node_exporter, 9 the
 terminal view beside procps top; then the performance goals. It prints; it does not
-judge by exit status. It needs root for the tmpfs mount and the cpuacct cgroup, and falls back without.
+judge by exit status. It needs root for the tmpfs mount and the cpuacct cgroup, and
+falls back without.
 """
 
 from __future__ import annotations
