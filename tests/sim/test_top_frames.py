@@ -119,3 +119,19 @@ def test_the_frames_in_the_docs_are_the_frames_drawn():
     blocks = [b.split("```", 1)[0].strip("\n") for b in doc.split("```text\n")[1:]]
     assert blocks[0] == BUSY_FRAME
     assert blocks[1] == frames_of("k8s-v2", 1)[0]
+
+
+SHIPPED = sorted(p.name for p in (BUSY.parents[2] / "sysmon" / "hosts").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("tree", SHIPPED)
+def test_every_shipped_tree_draws_a_whole_frame(tree):
+    hosts = BUSY.parents[2] / "sysmon" / "hosts"
+    hostname = (hosts / tree / "proc" / "sys" / "kernel" / "hostname").read_text().strip()
+    frame = frames_of(tree, 2)[1]
+    lines = frame.splitlines()
+    assert lines[0].startswith(f"{hostname} · up ")
+    for start in ("Load ", "Procs ", "CPU  [", "Mem  [", "Mount ", "Interface "):
+        assert any(line.startswith(start) for line in lines), (start, frame)
+    assert all(len(line) <= 80 for line in lines)
+    assert "Error" not in frame  # every section of every tree is read
