@@ -82,6 +82,13 @@ class Context:
     figures: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def broker_dir(self, name: str, config: dict[str, Any]) -> Path:
+        """A working directory as the broker gives its child: ``config.json`` in it."""
+        directory = self.workdir / f"{name}-cwd"
+        directory.mkdir(exist_ok=True)
+        (directory / "config.json").write_text(json.dumps(config))
+        return directory
+
     def config_file(self, name: str, document: dict[str, Any]) -> str:
         path = self.workdir / f"{name}.json"
         path.write_text(json.dumps(document))
@@ -208,7 +215,12 @@ class Child:
     _count = 0
 
     def __init__(
-        self, argv: Sequence[str], workdir: Path, name: str, guard: float = GUARD_SECONDS
+        self,
+        argv: Sequence[str],
+        workdir: Path,
+        name: str,
+        guard: float = GUARD_SECONDS,
+        cwd: Path | None = None,
     ) -> None:
         Child._count += 1
         self.name = name
@@ -219,7 +231,7 @@ class Child:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                cwd=workdir,
+                cwd=cwd or workdir,
                 env=child_environment(),
                 bufsize=0,
             )
@@ -295,9 +307,13 @@ class Child:
 
 @contextlib.contextmanager
 def spawned(
-    argv: Sequence[str], workdir: Path, name: str, guard: float = GUARD_SECONDS
+    argv: Sequence[str],
+    workdir: Path,
+    name: str,
+    guard: float = GUARD_SECONDS,
+    cwd: Path | None = None,
 ) -> Iterator[Child]:
-    child = Child(argv, workdir, name, guard)
+    child = Child(argv, workdir, name, guard, cwd)
     try:
         yield child
     finally:
@@ -318,9 +334,11 @@ def echo_child(ctx: Context) -> Iterator[Child]:
 def sysmon_child(
     ctx: Context, name: str, config: dict[str, Any], guard: float = GUARD_SECONDS
 ) -> Iterator[Child]:
-    """The installed console script with its own config file, after its ready event."""
-    argv = [SYSMON, "--config", ctx.config_file(name, config)]
-    with spawned(argv, ctx.workdir, f"sysmon-{name}", guard) as child:
+    """The installed console script after its ready event, started as the broker starts
+    it: no arguments, in a directory of its own whose ``config.json`` is ``config``."""
+    with spawned(
+        [SYSMON], ctx.workdir, f"sysmon-{name}", guard, ctx.broker_dir(name, config)
+    ) as child:
         ready = child.line()
         if b"subprocess_ready" not in ready:
             raise BenchError(f"sysmon's first line is not its ready event: {ready[:200]!r}")

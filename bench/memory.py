@@ -34,10 +34,10 @@ IMPORTS = {
     "dependency_injector.providers",
     # The service itself, started and stopped at the end of its (empty) input.
     "+ sysmon, started to end of input": "import os, sys\n"
-    "os.dup2(os.open(os.devnull, os.O_RDWR), 0)\n"
+    "_r, _w = os.pipe()\nos.close(_w)\nos.dup2(_r, 0)\n"  # a pipe at its end: the stdio channel
     "os.dup2(os.open(os.devnull, os.O_RDWR), 1)\n"
     "from sysmon.app.cli import main\n"
-    "main(['--transport', 'stdio', '--config', sys.argv[1]])",
+    "main([])",  # as the broker starts it: no arguments
 }
 
 
@@ -61,10 +61,9 @@ def run(ctx: Context) -> Section:
         raise BenchError(f"sysmon: {errors} error replies; last {last[:200]!r}")
 
     say("5. memory: RSS of fresh interpreters by import")
-    config = ctx.config_file("rss", {})
     rounds = 1 if plan.quick else 3
     by_import = {
-        label: median([python_rss_kib(code, ctx.workdir, config) for _ in range(rounds)])
+        label: median([python_rss_kib(code, ctx.workdir) for _ in range(rounds)])
         for label, code in IMPORTS.items()
     }
     mib = {

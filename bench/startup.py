@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.common import (
     PYTHON,
@@ -70,9 +71,10 @@ def top_level(entries: list[Import], index: int) -> str:
     return entries[index].name
 
 
-def spawn_to_ready(ctx: Context, config: str) -> float:
+def spawn_to_ready(ctx: Context, cwd: Path) -> float:
+    """As the broker starts it: ``./sysmon``, no arguments, its config.json beside it."""
     start = time.perf_counter()
-    child = Child([SYSMON, "--config", config], ctx.workdir, "sysmon-start")
+    child = Child([SYSMON], ctx.workdir, "sysmon-start", cwd=cwd)
     try:
         line = child.line()
         elapsed = time.perf_counter() - start
@@ -98,9 +100,9 @@ def spawn_to_exit(ctx: Context, code: str) -> float:
 
 def run(ctx: Context) -> Section:
     plan = ctx.plan
-    config = ctx.config_file("startup", {})
+    cwd = ctx.broker_dir("startup", {})
     cases = {
-        "sysmon": lambda: spawn_to_ready(ctx, config),
+        "sysmon": lambda: spawn_to_ready(ctx, cwd),
         "python -c pass": lambda: spawn_to_exit(ctx, "pass"),
         **{label: (lambda code=code: spawn_to_exit(ctx, code)) for label, code in ALONE.items()},
     }
@@ -115,11 +117,11 @@ def run(ctx: Context) -> Section:
 
     say("4. start-up: -X importtime")
     traced = subprocess.run(
-        [PYTHON, "-X", "importtime", "-c", SERVE, "--transport", "stdio", "--config", config],
+        [PYTHON, "-X", "importtime", "-c", SERVE],
         check=False,
-        cwd=ctx.workdir,
+        cwd=cwd,
         env=child_environment(),
-        stdin=subprocess.DEVNULL,
+        input="",  # a pipe at its end, as a broker that has gone: the stdio channel
         capture_output=True,
         text=True,
     )

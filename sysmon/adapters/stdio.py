@@ -14,13 +14,14 @@ import fcntl
 import json
 import os
 import stat
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from sysmon.domain.records import record
 
 _CLOSED_ERRNOS = frozenset({errno.EPIPE, errno.EBADF, errno.ECONNRESET})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Oversized:
     """Stands for a line that grew past ``limit`` bytes; its bytes were dropped unread."""
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 from sysmon.adapters.unix_socket import dial, socket_path
 from sysmon.app.config import TRANSPORTS, ConfigError
+from sysmon.domain.records import record
 
 DEFAULT_FDS = (3, 4)  # the fd pair's numbers when --transport fds comes without RPC_*
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelPlan:
     """The channel chosen, and why, before anything is opened."""
 

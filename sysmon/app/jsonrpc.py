@@ -8,12 +8,12 @@ in ``error.data.name``; protocol errors carry the reason in ``error.data.detail`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as quote
 from typing import Any
 
 from sysmon.app.envelope import encode_json, json_type
 from sysmon.domain.errors import SysmonError, describe
+from sysmon.domain.records import record
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -32,7 +32,7 @@ _CODES = {"ServiceUnavailable": SERVICE_UNAVAILABLE, "InternalError": INTERNAL_E
 NULL_ID = "null"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     """A valid request; ``id_json`` is the encoded id, None for a notification."""
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sysmon.domain.models import CgroupLine, Mount
+from sysmon.domain.records import record
 
 CONTROLLERS = ("memory", "cpu", "cpuacct", "cpuset", "pids")
 V2 = "cgroup2"  # the key of the v2 hierarchy itself, for pressure
@@ -24,7 +25,7 @@ def shown(path: bytes) -> str:
     return path.decode("utf-8", "backslashreplace")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hierarchy:
     """One controller's cgroup: its version, its path as /proc/self/cgroup gives it, and
     its directories on the host, the cgroup's own first, then each parent up to the mount.

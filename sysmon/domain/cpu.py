@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import sub
 
-from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict, direct_init
+from sysmon.domain.models import CPU_COLUMNS, CpuTimes, JSONDict
 from sysmon.domain.ports import ClockPort, ProcfsPort
+from sysmon.domain.records import record
 from sysmon.domain.window import MIN_WINDOW_SECONDS, Sample, Window, WindowSampler
 
 # A cgroup's CPU seconds and where they were read, taken with each sample of /proc/stat.
@@ -32,8 +32,7 @@ def usage_percent(before: CpuTimes, after: CpuTimes) -> float:
     return round(min(max(busy / total * 100.0, 0.0), 100.0), 2)
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class CpuReading:
     """The aggregate cpu line, and the cgroup's CPU seconds read with it (with the
     directory they came from), when there are any.
@@ -43,8 +42,7 @@ class CpuReading:
     cgroup: tuple[bytes, float] | None = None
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class CpuWindow:
     """Usage between two samples; ``latest`` is the newer one. ``cgroup_seconds`` is the
     CPU time sysmon's cgroup used meanwhile, None unless both samples read the same one.

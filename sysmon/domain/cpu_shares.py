@@ -9,17 +9,17 @@ iowait, so that ``busy`` here is RPCCPUUsage's ``usage_percent`` over the same w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from operator import sub
 
 from sysmon.domain.cpu import busy_and_total
 from sysmon.domain.models import CpuStat, CpuTimes
+from sysmon.domain.records import record
 from sysmon.domain.window import Window
 
 _USER, _NICE, _SYSTEM, _IDLE, _IOWAIT, _IRQ, _SOFTIRQ, _STEAL = range(8)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpuShares:
     """Percentages of one CPU's (or all CPUs') time over a window, each rounded to 0.01.
 
@@ -58,7 +58,7 @@ def cpu_shares(before: CpuTimes, after: CpuTimes) -> CpuShares:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpuBreakdown:
     """The shares of the aggregate line and of each CPU, over ``seconds``.
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import partial
 
 from sysmon.domain.models import FsUsage, JSONDict, Mount
 from sysmon.domain.percent import percent
 from sysmon.domain.ports import DeadlinePort, ProcfsPort
+from sysmon.domain.records import record
 
 DEFAULT_EXCLUDE_FSTYPES: tuple[str, ...] = (
     "proc", "sysfs", "cgroup", "cgroup2", "devpts", "devtmpfs", "tmpfs", "mqueue",
@@ -29,7 +29,7 @@ def _under(path: bytes, prefixes: Iterable[bytes]) -> bool:
     return any(path == p or path.startswith(p.rstrip(b"/") + b"/") for p in prefixes)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DiskPolicy:
     """Which mounts count as real storage; both lists can be replaced in config."""
 
@@ -82,7 +82,7 @@ def _reason(error: BaseException, timeout: float) -> str:
     return str(error) or type(error).__name__
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Measured:
     """One mount of real storage: its statvfs figures, or why it could not be measured."""
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sysmon.domain.ports import BrokerPort, BrokerReply, ClockPort
+from sysmon.domain.records import record
 from sysmon.domain.timers import TimerHandle, Timers
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ MESSAGE_STATS_METHOD = "RPCGetMessageStats"
 MAX_BACKOFF = 8  # after repeated silence, at most 8 × retry between queries
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatsAnswer:
     """Statistics for one request; ``age`` is None when they were fetched for it."""
 

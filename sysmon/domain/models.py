@@ -7,57 +7,12 @@ A field a kernel may lack is ``None``, never a zero by accident.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
+
+from sysmon.domain.records import record
 
 JSONDict = dict[str, Any]
-_Record = TypeVar("_Record", bound=type)
-
-
-def direct_init(cls: _Record) -> _Record:
-    """Give a frozen, slotted dataclass an ``__init__`` that fills its slots directly.
-
-    A frozen dataclass's own ``__init__`` goes round its ``__setattr__``, which refuses
-    every assignment, by calling ``object.__setattr__`` once per field: about four
-    times the instructions of the assignment itself, paid for every mount, interface
-    and CPU line of every request. Setting each slot through its descriptor does the
-    same thing. The new ``__init__`` has the same parameters, defaults and annotations;
-    the class is otherwise untouched (still frozen, compared, hashed and printed as
-    before). Only plain fields are supported: no factory, ``InitVar`` or keyword-only
-    field, and no ``__post_init__``. Making the function costs about 0.3 ms at import,
-    so it is for records built on requests, not for those built once.
-    """
-    params_of = vars(cls).get("__dataclass_params__")
-    if params_of is None or not params_of.frozen or "__slots__" not in vars(cls):
-        raise TypeError(f"{cls.__name__} is not a frozen, slotted dataclass")
-    if hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__} has a __post_init__")
-    names: list[str] = []
-    params: list[str] = []
-    scope: dict[str, Any] = {}
-    for item in fields(cls):
-        if not item.init or item.kw_only or item.default_factory is not MISSING:
-            raise TypeError(f"{cls.__name__}.{item.name}: only plain fields have a direct init")
-        names.append(item.name)
-        scope[f"_set_{item.name}"] = cls.__dict__[item.name].__set__
-        if item.default is MISSING:
-            params.append(item.name)
-        else:
-            scope[f"_default_{item.name}"] = item.default
-            params.append(f"{item.name}=_default_{item.name}")
-    original = vars(cls)["__init__"]
-    code = original.__code__
-    if code.co_varnames[: code.co_argcount + code.co_kwonlyargcount] != ("self", *names):
-        raise TypeError(f"{cls.__name__}: its __init__ takes more than its fields")
-    body = "".join(f"\n    _set_{name}(self, {name})" for name in names)
-    exec(f"def __init__(self, {', '.join(params)}):{body or ' pass'}", scope)
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
-    init.__annotations__ = dict(original.__annotations__)
-    type.__setattr__(cls, "__init__", init)
-    return cls
 
 
 CPU_COLUMNS: tuple[str, ...] = (
@@ -75,8 +30,7 @@ CPU_COLUMNS: tuple[str, ...] = (
 _cpu_columns = attrgetter(*CPU_COLUMNS)
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class CpuTimes:
     """The aggregate ``cpu`` line of /proc/stat in ticks; absent columns are 0."""
 
@@ -96,8 +50,7 @@ class CpuTimes:
         return _cpu_columns(self)
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class KernelStat:
     """What sysmon uses of /proc/stat."""
 
@@ -108,7 +61,7 @@ class KernelStat:
     procs_blocked: int | None = None  # Linux >= 2.5.45
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpuStat:
     """/proc/stat in full: what ``KernelStat`` holds, each CPU's times, the kernel's counters.
 
@@ -125,8 +78,7 @@ class CpuStat:
     interrupts: int | None = None
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class LoadAvg:
     """/proc/loadavg: ``0.02 0.04 0.05 1/497 11947``."""
 
@@ -138,8 +90,7 @@ class LoadAvg:
     last_pid: int
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class Uptime:
     """/proc/uptime: seconds since boot and idle seconds summed over CPUs."""
 
@@ -147,8 +98,7 @@ class Uptime:
     idle: float
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class Mount:
     """One mount from mountinfo (or /proc/mounts on very old kernels).
 
@@ -170,8 +120,7 @@ class Mount:
     super_options: str = ""
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class FsUsage:
     """statvfs figures in bytes, as ``df`` derives them, and its inode counts and flag.
 
@@ -189,8 +138,7 @@ class FsUsage:
     readonly: bool = False
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class NetDev:
     """One interface line of /proc/net/dev."""
 
@@ -205,16 +153,15 @@ class NetDev:
     tx_dropped: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProcessTally:
     """A scan of /proc/[0-9]*/stat: how many tasks in each state letter, and their threads."""
 
-    states: dict[str, int] = field(default_factory=dict)
+    states: dict[str, int]
     threads: int = 0
 
 
-@direct_init
-@dataclass(frozen=True, slots=True)
+@record
 class KernelIdentity:
     """/proc/sys/kernel/{hostname,osrelease,ostype,arch,version,domainname}.
 
@@ -231,7 +178,7 @@ class KernelIdentity:
     domainname: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostFacts:
     """The few facts not in /proc; injected so that a fake host can set them."""
 
@@ -240,7 +187,7 @@ class HostFacts:
     machine: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupLine:
     """One line of /proc/self/cgroup: ``4:memory:/path`` (v1) or ``0::/path`` (v2).
 
@@ -254,7 +201,7 @@ class CgroupLine:
     path: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PressureLine:
     """One line of a pressure file: ``some avg10=0.12 avg60=0.05 avg300=0.01 total=12345``.
 

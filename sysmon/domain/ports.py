@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sysmon.domain.models import (
@@ -19,6 +18,7 @@ from sysmon.domain.models import (
     ProcessTally,
     Uptime,
 )
+from sysmon.domain.records import record
 
 
 class ProcfsPort(Protocol):
@@ -108,7 +108,7 @@ class ClockPort(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BrokerReply:
     """The broker's answer to one of our requests: a payload, or an error text."""
 

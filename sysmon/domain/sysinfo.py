@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import time
 
 from sysmon.domain.errors import ProcfsFormatError
 from sysmon.domain.models import JSONDict, KernelIdentity, KernelStat
 
 
 def iso_utc(epoch_seconds: int) -> str:
-    """``2026-11-27T07:41:02Z``; a btime no calendar can hold is a garbled /proc/stat."""
+    """``2026-11-27T07:41:02Z``; a btime no calendar can hold (outside the years 1 to
+    9999, as ``datetime``'s) is a garbled /proc/stat. ``time`` rather than ``datetime``:
+    the one call is not worth that module's import at every start."""
     try:
-        moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+        moment = time.gmtime(epoch_seconds)
     except (OverflowError, ValueError, OSError):
-        raise ProcfsFormatError("/proc/stat", f"btime {epoch_seconds} is out of range") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = None
+    if moment is None or not 1 <= moment.tm_year <= 9999:
+        raise ProcfsFormatError("/proc/stat", f"btime {epoch_seconds} is out of range")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
 
 
 def sysinfo_payload(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sysmon.domain.ports import ClockPort
+from sysmon.domain.records import record
 
 MIN_WINDOW_SECONDS = 0.1
 S = TypeVar("S")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sample(Generic[S]):
     """One read of the host, with when it was taken."""
 
@@ -21,7 +21,7 @@ class Sample(Generic[S]):
     epoch: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Window(Generic[S]):
     """Two consecutive samples; ``after`` is the newer."""
 

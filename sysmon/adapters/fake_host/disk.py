@@ -17,12 +17,12 @@ import errno
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any, Protocol
 
 from sysmon.adapters.procfs import ProcfsReader
 from sysmon.adapters.procfs.statvfs import usage_of
 from sysmon.domain.models import FsUsage, HostFacts, Mount
+from sysmon.domain.records import replace
 
 
 class Sized(Protocol):

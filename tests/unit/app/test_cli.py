@@ -121,3 +121,31 @@ def test_the_command_line_samples_one_second_by_default(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["window_seconds"] >= 1.0
+
+
+def test_no_arguments_give_what_the_parser_gives_for_none():
+    from sysmon.app.cli import build_parser, default_arguments
+
+    assert vars(default_arguments()) == vars(build_parser().parse_args([]))
+
+
+def test_serving_without_arguments_imports_no_argparse(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    modules = tmp_path / "modules.txt"
+    program = textwrap.dedent(f"""
+        import atexit, sys
+        atexit.register(lambda: open({str(modules)!r}, "w").write("\\n".join(sys.modules)))
+        sys.argv = ["sysmon"]
+        from sysmon.app.cli import main
+        sys.exit(main())
+    """)
+    line = b'{"jsonrpc":"2.0","id":1,"method":"RPCGetUptime"}\n'
+    done = subprocess.run([sys.executable, "-c", program], input=line, capture_output=True,
+                          timeout=30, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    assert b'"uptime"' in done.stdout.splitlines()[-1]
+    loaded = set(modules.read_text().split("\n"))
+    assert not loaded & {"argparse", "shutil", "datetime", "gettext"}

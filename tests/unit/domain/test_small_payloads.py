@@ -62,6 +62,8 @@ def test_processes_count_states_as_top_does():
 def test_iso_utc():
     assert iso_utc(1795765262) == "2026-11-27T07:41:02Z"
     assert iso_utc(0) == "1970-01-01T00:00:00Z"
+    # the calendar's last second: 2,932,897 days after 1970-01-01, less one second
+    assert iso_utc(2_932_897 * 86400 - 1) == "9999-12-31T23:59:59Z"
 
 
 def test_sysinfo_payload_prefers_kernel_arch_and_names_the_distribution():
@@ -88,3 +90,7 @@ def test_a_boot_time_no_calendar_holds_is_a_garbled_stat():
         ProcfsFormatError, match=r"^/proc/stat: btime 1200000000000 is out of range$"
     ):
         iso_utc(1_200_000_000_000)
+    with pytest.raises(ProcfsFormatError, match="out of range"):
+        iso_utc(2_932_897 * 86400)  # the year 10000
+    with pytest.raises(ProcfsFormatError, match="out of range"):
+        iso_utc(10**30)
