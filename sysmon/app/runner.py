@@ -101,32 +101,36 @@ class _Loop:
         self.queue: deque[bytes | Oversized] = deque()
         self.poller = select.poll()
         self.registered: dict[int, int] = {}
+        self._plain: dict[tuple[bool, bool], dict[int, int]] = {}  # registrations, no sources
         if wakeup_fd is not None:
             self._want({wakeup_fd: select.POLLIN})
 
     def run(self, splitter: LineSplitter) -> int:
         ended = False
+        queue, writer, input_fd = self.queue, self.writer, self.input_fd
         while True:
-            ready = self._poll(reading=not ended and not self.queue and not self._held())
+            held = writer.pending if writer is not None else 0
+            ready = self._poll(reading=not ended and not queue and not held, held=bool(held))
             if self.wakeup_fd in ready and _stop_requested(self.wakeup_fd):
                 log.info("signal received; shutting down")
                 self.server.fail_pending("shutting down")
                 self.server.shutdown_event("signal received")
                 self._drain(SHUTDOWN_DRAIN_SECONDS)
                 return 0
-            if self.writer is not None and self.output_fd in ready and self.writer.pending:
-                self.writer.flush()
-            events = ready.get(self.input_fd, 0)
-            if events & (_IN | _GONE) and not ended and not self.queue and not self._held():
-                chunk = _read(self.input_fd)
+            if held and writer is not None and self.output_fd in ready:
+                writer.flush()
+                held = writer.pending
+            events = ready.get(input_fd, 0)
+            if events & (_IN | _GONE) and not ended and not queue and not held:
+                chunk = _read(input_fd)
                 if chunk == b"":
-                    self.queue.extend(splitter.finish())
+                    queue.extend(splitter.finish())
                     ended = True
                 elif chunk is not None:
-                    self.queue.extend(splitter.feed(chunk))
-            while self.queue and not self._held():
-                _dispatch(self.server, self.queue.popleft())
-            if ended and not self.queue:
+                    queue.extend(splitter.feed(chunk))
+            while queue and not self._held():
+                _dispatch(self.server, queue.popleft())
+            if ended and not queue:
                 self.server.handle_eof()  # answers every request still waiting, right now
                 self._drain(None)
                 return 0
@@ -134,35 +138,46 @@ class _Loop:
                 for fd, mask in source.poll_fds().items():
                     if fd in ready and ready[fd] & (mask | _GONE):
                         source.on_ready(fd, ready[fd])
-            _run_timers(self.timers)
+            if self.timers.next_deadline() is not None:
+                _run_timers(self.timers)
 
     def _held(self) -> int:
         return self.writer.pending if self.writer is not None else 0
 
-    def _poll(self, *, reading: bool) -> dict[int, int]:
+    def _poll(self, *, reading: bool, held: bool) -> dict[int, int]:
+        if self.sources:
+            wanted = self._wanted(reading=reading, held=held)
+        else:  # the usual case: one of four registrations, made once each
+            key = (reading, held)
+            wanted = self._plain.get(key) or self._plain.setdefault(
+                key, self._wanted(reading=reading, held=held)
+            )
+        self._want(wanted)
+        return dict(self.poller.poll(_timeout_ms(self.timers, self.clock)))
+
+    def _wanted(self, *, reading: bool, held: bool) -> dict[int, int]:
         wanted: dict[int, int] = {}
         if self.wakeup_fd is not None:
             wanted[self.wakeup_fd] = select.POLLIN
         if reading:
             wanted[self.input_fd] = _IN
-        if self._held() and self.output_fd is not None:
+        if held and self.output_fd is not None:
             wanted[self.output_fd] = wanted.get(self.output_fd, 0) | select.POLLOUT
         for source in self.sources:
             for fd, mask in source.poll_fds().items():
                 wanted[fd] = wanted.get(fd, 0) | mask
-        self._want(wanted)
-        return dict(self.poller.poll(_timeout_ms(self.timers, self.clock)))
+        return wanted
 
     def _want(self, wanted: dict[int, int]) -> None:
         """Change the poller's registrations only where they differ from the last turn."""
-        if wanted == self.registered:
+        if wanted is self.registered or wanted == self.registered:
             return
         for fd in self.registered.keys() - wanted.keys():
             self.poller.unregister(fd)
         for fd, mask in wanted.items():
             if self.registered.get(fd) != mask:
                 self.poller.register(fd, mask)
-        self.registered = dict(wanted)
+        self.registered = wanted
 
     def _drain(self, seconds: float | None) -> None:
         """Write out what the peer has not taken: until done, a signal, or ``seconds``."""
