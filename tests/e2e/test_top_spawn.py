@@ -43,13 +43,18 @@ def test_columns_sets_the_width_off_a_terminal():
     assert cpu.startswith("CPU  [" + "|" * 32 + "#" * 6 + "!" * 4 + "~" * 3 + " " * 19 + "]")
 
 
-def test_batch_mode_prints_a_frame_each_interval_until_interrupted():
-    # --sim-step 1: one 1 s tick of the scenario per frame, frames 0.2 s apart
-    process = subprocess.Popen(
-        [sysmon_executable(), "top", "--interval", "0.2", "--sim-step", "1",
+def top_in_batch(interval: str) -> subprocess.Popen[bytes]:
+    """The busy scenario in batch mode to a pipe: one 1 s tick per frame (--sim-step 1),
+    frames ``interval`` apart."""
+    return subprocess.Popen(
+        [sysmon_executable(), "top", "--interval", interval, "--sim-step", "1",
          "--fake-host", str(BUSY)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
+
+
+def test_batch_mode_prints_a_frame_each_interval_until_interrupted():
+    process = top_in_batch("0.2")
     try:
         assert process.stdout is not None
         headers: list[str] = []
@@ -68,11 +73,7 @@ def test_batch_mode_prints_a_frame_each_interval_until_interrupted():
 
 
 def test_a_reader_that_stops_early_ends_top_quietly():
-    top = subprocess.Popen(
-        [sysmon_executable(), "top", "--interval", "0.1", "--sim-step", "1",
-         "--fake-host", str(BUSY)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    top = top_in_batch("0.1")
     assert top.stdout is not None
     first = read_line(top.stdout.fileno(), 30)
     top.stdout.close()  # as `sysmon top | head -1` does
