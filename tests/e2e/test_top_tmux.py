@@ -147,5 +147,13 @@ def test_a_resized_terminal_is_laid_out_again(tmp_path):
             == "CPU  [" + "|" * 23 + "#" * 5 + "!" * 2 + "~" * 2 + " " * 14 + "]  65.0%"
         )
         assert narrow[29].startswith("q quits")  # the footer on the new last line
+        # narrower than the layout's 40 columns: every line cut, none wrapped
+        tmux.run("resize-window", "-t", "t", "-x", "30", "-y", "20")
+        # (tmux itself keeps the old screen's bottom rows when it shrinks one: only a
+        # redraw puts the header back on the first row)
+        tiny = tmux.wait_for(lambda s: s[0].startswith("simhost · up 0:16:41"), "a 30x20 frame")
+        assert len(tiny) == 20 and tiny[19].startswith("q quits")
+        assert all(len(line) <= 30 for line in tiny)
+        assert "  … 1 more CPU rows" in tiny  # 19 rows for a 20-line frame: cut to fit
         tmux.type("q")
         tmux.wait_for(exited, "the exit")

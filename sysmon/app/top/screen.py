@@ -207,7 +207,9 @@ class Painter:
             footer.append((f" · {self._held.records[-1].getMessage()}", "warn"))
         lines += [[]] * (body - len(lines))
         out = [HOME]
-        for number, line in enumerate([*lines, fit(footer, width)]):
+        # the layout is never narrower than MIN_WIDTH; a narrower terminal cuts each line,
+        # so that none wraps and pushes the screen up
+        for number, line in enumerate(fit(each, width) for each in [*lines, footer]):
             if number:
                 out.append("\r\n")
             for part, name in line:
