@@ -22,12 +22,12 @@ import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from types import FrameType
 
 from sysmon.adapters.stdio import FdWriter, LineSplitter, OutputClosed, Oversized
 from sysmon.app.envelope import BrokerDialect
 from sysmon.app.loop_source import LoopSource
 from sysmon.app.server import Server
+from sysmon.app.signal_pipe import signal_pipe
 from sysmon.domain.ports import ClockPort
 from sysmon.domain.timers import Timers
 
@@ -249,29 +249,14 @@ def _stop_requested(wakeup_fd: int) -> bool:
     return not _STOP.isdisjoint(numbers)
 
 
-def _ignore(signum: int, frame: FrameType | None) -> None:
-    """The real work happens in the loop, woken through the self-pipe."""
-
-
 @contextmanager
 def _signal_pipe(enabled: bool) -> Iterator[int | None]:
     """Route SIGTERM/SIGINT to a self-pipe for the duration; restore everything after."""
     if not enabled:
         yield None
         return
-    read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    previous_handlers = {number: signal.getsignal(number) for number in SHUTDOWN_SIGNALS}
-    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    try:
-        for number in SHUTDOWN_SIGNALS:
-            signal.signal(number, _ignore)
+    with signal_pipe(SHUTDOWN_SIGNALS) as read_fd:
         yield read_fd
-    finally:
-        for number, handler in previous_handlers.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-        signal.set_wakeup_fd(previous_fd)
-        os.close(read_fd)
-        os.close(write_fd)
 
 
 def _point_stdout_at_devnull() -> None:

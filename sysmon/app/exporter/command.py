@@ -22,6 +22,7 @@ from sysmon.adapters.clock import SystemClock
 from sysmon.app.config import ConfigError, Settings
 from sysmon.app.exporter.address import AddressError, default_listen, parse_listen
 from sysmon.app.exporter.endpoint import MetricsEndpoint
+from sysmon.app.signal_pipe import signal_pipe
 from sysmon.domain.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,7 @@ def run_exporter(
 
 def serve_endpoint(endpoint: MetricsEndpoint, timers: Timers) -> int:
     """Poll the endpoint and run its timers until SIGTERM or SIGINT; the exit status (0)."""
-    read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    previous = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
-    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    try:
-        for number in _STOP_SIGNALS:
-            signal.signal(number, lambda *_: None)
+    with signal_pipe(_STOP_SIGNALS) as read_fd:
         poller = select.poll()
         registered: dict[int, int] = {}
         while True:
@@ -112,9 +108,3 @@ def serve_endpoint(endpoint: MetricsEndpoint, timers: Timers) -> int:
                 timers.run_due()
             except Exception:
                 log.exception("a timer failed; serving goes on")
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-        signal.set_wakeup_fd(previous_fd)
-        os.close(read_fd)
-        os.close(write_fd)

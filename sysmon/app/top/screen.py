@@ -20,6 +20,7 @@ import tty
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
+from sysmon.app.signal_pipe import signal_pipe
 from sysmon.app.top.frames import FrameClock
 from sysmon.app.top.layout import Layout, Line, fit
 from sysmon.app.top.snapshot import Snapshot
@@ -85,21 +86,6 @@ def cbreak(stdin: IO[str]) -> Iterator[int | None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-@contextlib.contextmanager
-def resize_pipe() -> Iterator[int]:
-    """A pipe that SIGWINCH writes to; the previous handler comes back after."""
-    read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    previous = signal.signal(signal.SIGWINCH, lambda *_: None)
-    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    try:
-        yield read_fd
-    finally:
-        signal.set_wakeup_fd(previous_fd)
-        signal.signal(signal.SIGWINCH, previous)
-        os.close(read_fd)
-        os.close(write_fd)
-
-
 class HeldLogs(logging.Handler):
     """Holds the ``sysmon`` logger's stderr lines while the screen is up (they would be
     drawn over), shows the newest in the footer, and writes them all out after."""
@@ -144,7 +130,7 @@ def run_screen(frames: FrameClock, stdin: IO[str]) -> int:
     with (
         held.holding(),
         cbreak(stdin) as keys,
-        resize_pipe() as resized,
+        signal_pipe((signal.SIGWINCH,)) as resized,
         console.screen(),
         contextlib.suppress(KeyboardInterrupt),
     ):
