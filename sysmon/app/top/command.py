@@ -28,7 +28,6 @@ from sysmon.app.container import Container
 from sysmon.app.top.frames import FrameClock
 from sysmon.app.top.layout import Layout, plain
 
-DEFAULT_INTERVAL = 1.0
 DEFAULT_COLUMNS = 80
 INSTALL_HINT = (
     "sysmon top draws with rich: pip install 'sysmon-service[top]' (or .[top] in a clone)"
@@ -56,7 +55,7 @@ def run_top(
     load_settings: Callable[[argparse.Namespace], Settings],
     setup_logging: Callable[[Settings], object],
 ) -> int:
-    from sysmon.app.cli import sim_step_of
+    from sysmon.app.cli import DEFAULT_INTERVAL, sim_step_of
     from sysmon.app.container import build_container
 
     interval = DEFAULT_INTERVAL if args.interval is None else args.interval
@@ -68,14 +67,14 @@ def run_top(
         sim_step = sim_step_of(args)
     except ConfigError as error:
         return _fail(str(error))
-    screen = wants_screen(sys.stdout, os.environ) and not args.once
-    if screen or (args.once and wants_screen(sys.stdout, os.environ)):
+    terminal = wants_screen(sys.stdout, os.environ)  # colour: the screen, or --once's frame
+    if terminal:
         try:
             import rich  # noqa: F401  (checked before anything is drawn)
         except ImportError:
             return _fail(INSTALL_HINT)
     setup_logging(settings)
-    return _run(args, build_container(settings), interval, sim_step, screen=screen)
+    return _run(args, build_container(settings), interval, sim_step, terminal=terminal)
 
 
 def _run(
@@ -84,7 +83,7 @@ def _run(
     interval: float,
     sim_step: float | None,
     *,
-    screen: bool,
+    terminal: bool,
 ) -> int:
     """The view over ``container``, its fake host (if any) served for as long as it runs."""
     with contextlib.ExitStack() as stack:
@@ -107,11 +106,11 @@ def _run(
         source = SnapshotSource(container.metrics(), container.procfs(), container.clock())
         frames = FrameClock(source, interval, time.sleep, step)
         try:
-            if screen:
+            if terminal and not args.once:
                 from sysmon.app.top.screen import run_screen
 
                 return run_screen(frames, sys.stdin)
-            return _print_frames(frames, once=args.once)
+            return _print_frames(frames, once=args.once, colour=terminal and args.once)
         except KeyboardInterrupt:
             return 0
         except BrokenPipeError:  # `sysmon top | head`: the reader has had enough
@@ -122,9 +121,8 @@ def _run(
             return _fail(str(error))
 
 
-def _print_frames(frames: FrameClock, *, once: bool) -> int:
+def _print_frames(frames: FrameClock, *, once: bool, colour: bool) -> int:
     """``--once``, or the batch mode: plain frames (coloured for ``--once`` on a terminal)."""
-    colour = once and wants_screen(sys.stdout, os.environ)
     width = shutil.get_terminal_size().columns if colour else plain_width(os.environ)
     frames.start()
     while True:

@@ -26,7 +26,6 @@ class FrameClock:
         self._interval = interval
         self._wait = wait  # the wall clock's sleep
         self._step = step  # simulated time's step; None in real time
-        self.frames = 0
 
     @property
     def interval(self) -> float:
@@ -53,5 +52,4 @@ class FrameClock:
 
     def next(self) -> Snapshot:
         """The snapshot at the end of the interval that has just passed."""
-        self.frames += 1
         return self._source.read()

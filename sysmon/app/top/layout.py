@@ -21,6 +21,7 @@ Line = list[Span]
 MIN_WIDTH = 40
 CPU_COLUMN_WIDTH = 40  # one CPU's bar, label and figure; as many columns as fit
 LABEL = 5
+METER = 2 + 7  # a bar's brackets and the figure after it, " 100.0%"
 ALL_BUT_LO = "all but lo"  # the totals row: sysmon's totals leave loopback out
 BAR_CHARS = {"user": "|", "system": "#", "steal": "!", "iowait": "~", "used": "|", "cache": "*"}
 
@@ -66,7 +67,7 @@ def fit(line: Line, width: int) -> Line:
             room -= len(text)
             continue
         if room > 0:
-            out.append((text[: room - 1] + "…", style))
+            out.append((_cut(text, room), style))
         break
     return out
 
@@ -93,8 +94,12 @@ class Block:
     what: str = "rows"
     shown: int | None = None  # None: every row
 
+    @property
+    def visible(self) -> int:
+        return len(self.rows) if self.shown is None else self.shown
+
     def lines(self) -> list[Line]:
-        rows = self.rows if self.shown is None else self.rows[: self.shown]
+        rows = self.rows[: self.visible]
         hidden = len(self.rows) - len(rows)
         more = [[(f"  … {hidden} more {self.what}", "dim")]] if hidden else []
         return [*self.head, *rows, *more]
@@ -190,9 +195,9 @@ class Layout:
             f"  user {total.user:.1f}  sys {total.system:.1f}  steal {total.steal:.1f}"
             f"  wait {total.iowait:.1f}"
         )
-        cells = self._width - LABEL - 2 - 7 - len(detail)
+        cells = self._width - LABEL - METER - len(detail)
         if cells < 10:
-            detail, cells = "", self._width - LABEL - 2 - 7
+            detail, cells = "", self._width - LABEL - METER
         line: Line = [
             (f"{'CPU':<{LABEL}}", "label"),
             *bar(_cpu_parts(total), cells),
@@ -211,7 +216,7 @@ class Layout:
         column_width = (self._width + 1) // columns - 1
         rows = math.ceil(len(numbers) / columns)
         label = max(LABEL, len(f"cpu{numbers[-1]}") + 1)
-        cells = column_width - label - 2 - 7
+        cells = column_width - label - METER
         lines: list[Line] = []
         for row in range(rows):
             line: Line = []
@@ -236,7 +241,7 @@ class Layout:
             return Block([[], self._problem("memory", "Mem") or []])
         total, used = memory["total"], memory["used"]
         cache = min(memory["buffers"] + memory["cached"], max(total - used, 0))
-        cells = self._width - LABEL - 2 - 7 - 21
+        cells = self._width - LABEL - METER - 21  # 21: "  used / total"
         mem = self._meter(
             "Mem",
             used,
@@ -450,8 +455,8 @@ def _shrink(blocks: list[Block], height: int) -> None:
         return sum(len(block.lines()) for block in blocks)
 
     while total() > height:
-        cuttable = [b for b in blocks if (b.shown if b.shown is not None else len(b.rows)) > 0]
+        cuttable = [block for block in blocks if block.visible > 0]
         if not cuttable:
             return
-        longest = max(cuttable, key=lambda b: b.shown if b.shown is not None else len(b.rows))
-        longest.shown = (longest.shown if longest.shown is not None else len(longest.rows)) - 1
+        longest = max(cuttable, key=lambda block: block.visible)
+        longest.shown = longest.visible - 1

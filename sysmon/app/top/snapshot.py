@@ -73,8 +73,6 @@ class SnapshotSource:
 def _guarded(read: Callable[[], Any], section: str, errors: dict[str, str]) -> Any:
     try:
         return read()
-    except SysmonError as error:
+    except SysmonError as error:  # what the ports raise for a file that fails
         errors[section] = describe(error)
-    except OSError as error:  # the per-CPU read goes to the port directly
-        errors[section] = f"{error.strerror or error}"
     return None
