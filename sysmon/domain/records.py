@@ -50,9 +50,18 @@ def _delattr(self: object, name: str) -> None:
 
 
 def _values(record: object) -> tuple[Any, ...]:
-    getter: attrgetter[Any] = type(record).__record_values__  # type: ignore[attr-defined]
-    values = getter(record)
-    return values if isinstance(values, tuple) else (values,)
+    values: tuple[Any, ...] = type(record).__record_values__(record)  # type: ignore[attr-defined]
+    return values
+
+
+def _values_getter(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
+    """The fields' values as a tuple; ``attrgetter`` gives a bare value for one name."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda record: (one(record),)
+    return lambda record: ()
 
 
 def _eq(self: object, other: object) -> Any:
@@ -66,7 +75,7 @@ def _hash(self: object) -> int:
 
 
 def _repr(self: object) -> str:
-    names: tuple[str, ...] = getattr(type(self), FIELDS)
+    names = fields_of(self)
     shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, _values(self), strict=True))
     return f"{type(self).__qualname__}({shown})"
 
@@ -77,7 +86,7 @@ def _getstate(self: object) -> tuple[Any, ...]:
 
 def _setstate(self: object, state: tuple[Any, ...]) -> None:
     """Unpickling (and ``copy``): the fields set past the refusing ``__setattr__``."""
-    for name, value in zip(getattr(type(self), FIELDS), state, strict=True):
+    for name, value in zip(fields_of(self), state, strict=True):
         object.__setattr__(self, name, value)
 
 
@@ -107,7 +116,7 @@ def record(cls: type[T]) -> type[T]:
         __delattr__=_delattr,
         __getstate__=_getstate,
         __setstate__=_setstate,
-        __record_values__=attrgetter(*names) if names else (lambda _record: ()),
+        __record_values__=_values_getter(names),
     )
     namespace[FIELDS] = names
     metaclass: Any = type(cls)

@@ -116,6 +116,21 @@ def test_equality_is_by_value_within_one_class_only():
 S = TypeVar("S")
 
 
+@record
+class Pair:
+    """One field holding a tuple (module-level, so that pickle finds it)."""
+
+    values: tuple[int, int]
+
+
+def test_a_record_of_one_tuple_field_keeps_the_tuple_whole():
+    pair = Pair((1, 2))
+    assert repr(pair).endswith("Pair(values=(1, 2))")
+    assert pickle.loads(pickle.dumps(pair)) == pair
+    assert copy.copy(pair).values == (1, 2)
+    assert pair != Pair((1, 3)) and hash(pair) == hash(Pair((1, 2)))
+
+
 def test_a_generic_record_stays_generic():
     @record
     class Box(Generic[S]):
