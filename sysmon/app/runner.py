@@ -147,11 +147,11 @@ class _Loop:
     def _poll(self, *, reading: bool, held: bool) -> dict[int, int]:
         if self.sources:
             wanted = self._wanted(reading=reading, held=held)
-        else:  # the usual case: one of four registrations, made once each
+        else:  # the usual case: one of four registrations, each made once
             key = (reading, held)
-            wanted = self._plain.get(key) or self._plain.setdefault(
-                key, self._wanted(reading=reading, held=held)
-            )
+            if key not in self._plain:
+                self._plain[key] = self._wanted(reading=reading, held=held)
+            wanted = self._plain[key]
         self._want(wanted)
         return dict(self.poller.poll(_timeout_ms(self.timers, self.clock)))
 

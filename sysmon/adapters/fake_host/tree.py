@@ -28,7 +28,7 @@ from sysmon.adapters.procfs.os_release import CANDIDATES
 from sysmon.adapters.procfs.pid_stat import parse_pid_stat
 from sysmon.adapters.shipped import host_tree
 from sysmon.domain.errors import ProcfsFormatError
-from sysmon.domain.models import CPU_COLUMNS, HostFacts, NetDev
+from sysmon.domain.models import CPU_COLUMNS, CpuTimes, HostFacts, NetDev
 
 _FIRST_MOUNT_ID = 21
 
@@ -67,10 +67,11 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _cpus(reader: ProcfsReader, aggregate: tuple[int, ...], count: int, columns: int) -> Cpus:
+def _cpus(
+    per_cpu: dict[int, CpuTimes], aggregate: tuple[int, ...], count: int, columns: int
+) -> Cpus:
     """The tree's CPU lines as they are, numbers and ticks; the aggregate spread evenly
     over ``count`` CPUs where the tree has no per-CPU lines."""
-    per_cpu = reader.cpu_stat().per_cpu
     if not per_cpu:
         cpus = Cpus([[0] * len(CPU_COLUMNS) for _ in range(count)], columns)
         cpus.set_aggregate(list(aggregate))
@@ -86,10 +87,11 @@ def seed_state(root: str) -> tuple[HostFacts, HostState]:
     proc, rootfs = f"{root}/proc", f"{root}/rootfs"
     reader = ProcfsReader(proc, rootfs)
     document = read_host_json(f"{root}/host.json")
-    stat = reader.kernel_stat()
+    full_stat = reader.cpu_stat()
+    stat = full_stat.stat
     raw_stat = _read(f"{proc}/stat") or b""
     columns = min(len(raw_stat.split(b"\n", 1)[0].split()) - 1, len(CPU_COLUMNS))
-    cpus = _cpus(reader, stat.cpu.as_tuple(), max(stat.online_cpus, 1), columns)
+    cpus = _cpus(full_stat.per_cpu, stat.cpu.as_tuple(), max(stat.online_cpus, 1), columns)
     tail, counters = _stat_tail(raw_stat)
     uptime = reader.uptime()
     load = reader.loadavg()
